@@ -1,0 +1,57 @@
+# The order portal. `make run` starts everything; `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install system-deps messages migrate demo db-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start web + Celery worker + beat on the embedded PostgreSQL (or DATABASE_URL).
+run: $(STAMP)
+	./scripts/run.sh
+
+## ruff + the whole test suite (browser tests included) on PostgreSQL.
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## Debian packages the browser and PDF tests need: Chromium, CJK fonts, poppler.
+system-deps:
+	@./scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Extract and compile translations (the .po/.mo files are committed).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+## Stop the embedded PostgreSQL if `make run` left it running.
+db-stop: $(STAMP)
+	$(PY) -m config.embedded stop
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Order Portal administration")
+admin.site.site_title = _("Order Portal")
+
+urlpatterns = [
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("customers/", include("customers.urls")),
+    path("catalog/", include("orders.urls")),
+    path("", include("core.urls")),
+]

@@ -1,0 +1,1 @@
+"""Core holds no business models of its own yet; see roles, audit, uploads."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms, template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (for pagination and sorting)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag
+def add_class(bound_field: forms.BoundField, css_class: str) -> str:
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.Select | forms.SelectMultiple) and css_class == "form-control":
+        css_class = "form-select"
+    if bound_field.errors:
+        css_class += " is-invalid"
+    existing = widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css_class}".strip()})
+
+
+@register.filter
+def is_checkbox(bound_field: forms.BoundField) -> bool:
+    return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """CNY amount with thousands separators, e.g. ¥50,000.00."""
+    if value is None:
+        return "—"
+    return f"¥{Decimal(value):,.2f}"
+
+
+@register.simple_tag
+def masked() -> str:
+    return format_html('<span class="masked" title="{}">••••</span>', _("Hidden for your role"))

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.models import Address, Contact, Customer, QualificationDocument
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "credit_code", "region", "industry", "qualification_status", "account_manager"]
+    list_filter = ["region", "industry", "qualification_status", "is_active"]
+    search_fields = ["code", "name", "credit_code"]
+    list_select_related = ["account_manager"]
+    inlines = [ContactInline, AddressInline]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+
+@admin.register(QualificationDocument)
+class QualificationDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["customer", "kind", "original_name", "uploaded_by", "uploaded_at"]
+    list_select_related = ["customer", "uploaded_by"]
+    readonly_fields = ["file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from core.validators import credit_code_check_char
+from customers.models import Address, Contact, Customer
+from orders.models import Product
+
+PASSWORD = "test-pass-123"  # noqa: S105
+
+
+def valid_credit_code(n: int) -> str:
+    first17 = f"9144{n:013d}"
+    return first17 + credit_code_check_char(first17)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    last_name = "测"
+    first_name = factory.Sequence(lambda n: f"试{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        self.save()
+        if extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    name = factory.Sequence(lambda n: f"测试科技有限公司{n}")
+    credit_code = factory.Sequence(valid_credit_code)
+    region = "north"
+    industry = "it"
+    qualification_status = "qualified"
+    credit_limit = Decimal("100000.00")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = "李先生"
+    mobile = "13800138000"
+    is_primary = True
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    customer = factory.SubFactory(CustomerFactory)
+    address = "北京市海淀区路1号"
+    postcode = "100080"
+    is_default = True
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    code = factory.Sequence(lambda n: f"P-{n:04d}")
+    name = factory.Sequence(lambda n: f"产品{n}")
+    spec = "标准型"
+    unit = "台"
+    list_price = Decimal("5000.00")
