@@ -110,6 +110,10 @@ else:
     DATABASES = {"default": embedded.database_settings()}
     EMBEDDED_DATABASE = True
 
+# Lets two test runs on one machine use separate test databases.
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------
