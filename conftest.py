@@ -28,14 +28,22 @@ PASSWORD = "test-pass-123"  # noqa: S105
 def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
-            "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
-    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
-            "viewport": {"width": 1366, "height": 860}}
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "viewport": {"width": 1366, "height": 860},
+    }
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ Usage from the shell (the Makefile does this)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -74,10 +75,8 @@ def _ensure_database(server) -> None:  # type: ignore[no-untyped-def]
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    try:
+    with contextlib.suppress(PermissionError):
         marker.touch()
-    except PermissionError:
-        pass
 
 
 def broker_folders() -> dict[str, str]:

@@ -16,6 +16,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.people import person_name
+
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 # Bookkeeping fields nobody needs to read in a history.
 IGNORED_FIELDS = {"id", "created_at", "updated_at", "created_by", "search_vector"}
@@ -79,7 +81,7 @@ def history_entries(
     fk_labels: dict[Any, str] = {}
     for model, ids in wanted.items():
         for obj in model._default_manager.filter(pk__in=ids):
-            label = obj.get_full_name() if hasattr(obj, "get_full_name") else str(obj)
+            label = person_name(obj) if hasattr(obj, "get_username") else str(obj)
             fk_labels[(model, obj.pk)] = label or str(obj)
 
     by_object: dict[tuple[Any, Any], list[Any]] = defaultdict(list)

@@ -20,8 +20,11 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         context["my_roles"] = [(role, ROLE_LABELS[role]) for role in user_roles(user)]
         path = request.path
         context["nav_active"] = next(
-            (item["key"] for item in context["nav_items"] if path.startswith(item["url"])
-             and item["url"] != "/"),
+            (
+                item["key"]
+                for item in context["nav_items"]
+                if path.startswith(item["url"]) and item["url"] != "/"
+            ),
             "home" if path == "/" else "",
         )
     return context

@@ -25,7 +25,9 @@ MSG_CREDIT_CODE_CHECK = _(
     "The check digit of this unified social credit code is wrong; please check for a typo."
 )
 MSG_MOBILE = _("Enter a mainland mobile number of 11 digits starting with 1, e.g. 13800138000.")
-MSG_PHONE = _("Enter a mainland mobile number (13800138000) or a landline with area code (010-12345678).")
+MSG_PHONE = _(
+    "Enter a mainland mobile number (13800138000) or a landline with area code (010-12345678)."
+)
 MSG_POSTCODE = _("A postcode has exactly 6 digits.")
 
 

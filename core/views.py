@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language as django_set_language
 
 from core.navigation import home_actions_for

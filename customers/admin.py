@@ -16,7 +16,15 @@ class AddressInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "credit_code", "region", "industry", "qualification_status", "account_manager"]
+    list_display = [
+        "code",
+        "name",
+        "credit_code",
+        "region",
+        "industry",
+        "qualification_status",
+        "account_manager",
+    ]
     list_filter = ["region", "industry", "qualification_status", "is_active"]
     search_fields = ["code", "name", "credit_code"]
     list_select_related = ["account_manager"]
@@ -28,4 +36,11 @@ class CustomerAdmin(SimpleHistoryAdmin):
 class QualificationDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["customer", "kind", "original_name", "uploaded_by", "uploaded_at"]
     list_select_related = ["customer", "uploaded_by"]
-    readonly_fields = ["file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = [
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]

@@ -4,6 +4,8 @@ MSG_DUPLICATE_NAME = _(
     "A customer with the same name already exists: %(existing)s. "
     "Tick “save anyway” if this really is a different customer."
 )
-MSG_DUPLICATE_CREDIT_CODE = _("This unified social credit code already belongs to customer %(existing)s.")
+MSG_DUPLICATE_CREDIT_CODE = _(
+    "This unified social credit code already belongs to customer %(existing)s."
+)
 MSG_ONE_PRIMARY = _("Only one contact can be the primary contact.")
 MSG_ONE_DEFAULT = _("Only one address can be the default delivery address.")

@@ -8,6 +8,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.people import person_name
 from core.uploads import DOCUMENT_KINDS
 from customers.exceptions import (
     MSG_DUPLICATE_CREDIT_CODE,
@@ -54,7 +55,7 @@ class CustomerForm(forms.ModelForm):
             .order_by("username")
             .distinct()
         )
-        self.fields["account_manager"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["account_manager"].label_from_instance = person_name
         self.fields["credit_code"].widget.attrs.update({"maxlength": 18, "autocomplete": "off"})
 
     def clean_credit_code(self) -> str | None:
@@ -100,7 +101,8 @@ class _SingleFlagFormSet(forms.BaseInlineFormSet):
         flagged = [
             form
             for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get(self.flag_field)
         ]
         if len(flagged) > 1:
@@ -157,8 +159,9 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs["placeholder"] = _("Name, code, credit code, contact or mobile")
+        self.fields["q"].widget.attrs["placeholder"] = _(
+            "Name, code, credit code, contact or mobile"
+        )
         for name in ("region", "industry", "qualification_status"):
             choices = Customer._meta.get_field(name).choices
-            self.fields[name].choices = [("", _("All"))] + list(choices)
-
+            self.fields[name].choices = [("", _("All")), *list(choices)]

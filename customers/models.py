@@ -81,7 +81,9 @@ class Customer(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     credit_term_days = models.PositiveSmallIntegerField(
-        _("credit term (days)"), default=30, help_text=_("Days allowed between invoice and payment.")
+        _("credit term (days)"),
+        default=30,
+        help_text=_("Days allowed between invoice and payment."),
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,7 +143,10 @@ class Contact(models.Model):
     title = models.CharField(_("position"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
     phone = models.CharField(
-        _("landline"), max_length=30, blank=True, validators=[validate_phone],
+        _("landline"),
+        max_length=30,
+        blank=True,
+        validators=[validate_phone],
         help_text=_("With area code, e.g. 010-12345678."),
     )
     email = models.EmailField(_("e-mail"), blank=True)
@@ -168,7 +173,9 @@ class Contact(models.Model):
         self.mobile = normalize_phone(self.mobile)
         self.phone = normalize_phone(self.phone)
         if not self.mobile and not self.phone and not self.email:
-            raise ValidationError(_("Give at least one way to reach the contact: mobile, landline or e-mail."))
+            raise ValidationError(
+                _("Give at least one way to reach the contact: mobile, landline or e-mail.")
+            )
 
     @property
     def best_phone(self) -> str:
@@ -179,9 +186,13 @@ class Address(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses"
     )
-    label = models.CharField(_("label"), max_length=50, blank=True, help_text=_("e.g. head office, warehouse"))
+    label = models.CharField(
+        _("label"), max_length=50, blank=True, help_text=_("e.g. head office, warehouse")
+    )
     address = models.CharField(_("address"), max_length=300)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True, validators=[validate_postcode])
+    postcode = models.CharField(
+        _("postcode"), max_length=6, blank=True, validators=[validate_postcode]
+    )
     is_default = models.BooleanField(_("default delivery address"), default=False)
 
     history = HistoricalRecords()
@@ -219,7 +230,10 @@ class QualificationDocument(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 

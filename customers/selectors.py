@@ -12,7 +12,9 @@ from customers.models import Contact, Customer
 def customer_list(*, filters: dict[str, Any]) -> QuerySet[Customer]:
     """Customers matching the list filters, with what the list shows preloaded."""
     qs = Customer.objects.select_related("account_manager").prefetch_related(
-        Prefetch("contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts")
+        Prefetch(
+            "contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
+        )
     )
     q = (filters.get("q") or "").strip()
     if q:
@@ -41,7 +43,9 @@ def customer_detail(*, pk: int) -> Customer:
     )
 
 
-def duplicate_customers(*, name: str, credit_code: str | None, exclude_pk: int | None = None) -> dict[str, Customer | None]:
+def duplicate_customers(
+    *, name: str, credit_code: str | None, exclude_pk: int | None = None
+) -> dict[str, Customer | None]:
     """Existing customers with the same credit code or (case-insensitively) the same name."""
     qs = Customer.objects.all()
     if exclude_pk:

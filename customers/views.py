@@ -40,8 +40,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customers/customer_list.html",
-        {"page_obj": page, "customers": page.object_list, "filter_form": filter_form,
-         "filtered": any(filters.values()) if filters else False},
+        {
+            "page_obj": page,
+            "customers": page.object_list,
+            "filter_form": filter_form,
+            "filtered": any(filters.values()) if filters else False,
+        },
     )
 
 
@@ -76,22 +80,31 @@ def _customer_form_page(request: HttpRequest, customer: Customer) -> HttpRespons
     form = CustomerForm(data, instance=customer, user=request.user)
     contacts = ContactFormSet(data, instance=customer, prefix="contacts")
     addresses = AddressFormSet(data, instance=customer, prefix="addresses")
-    if request.method == "POST":
-        if form.is_valid() and contacts.is_valid() and addresses.is_valid():
-            customer = services.customer_save(
-                actor=request.user, customer=form.save(commit=False),
-                contacts=contacts, addresses=addresses,
-            )
-            message = (
-                _("Customer %(name)s was created.") if creating else _("Customer %(name)s was saved.")
-            )
-            messages.success(request, message % {"name": customer.name})
-            return redirect("customers:detail", pk=customer.pk)
+    # Validate all three parts so that every error shows at once.
+    if request.method == "POST" and all(
+        [form.is_valid(), contacts.is_valid(), addresses.is_valid()]
+    ):
+        customer = services.customer_save(
+            actor=request.user,
+            customer=form.save(commit=False),
+            contacts=contacts,
+            addresses=addresses,
+        )
+        message = (
+            _("Customer %(name)s was created.") if creating else _("Customer %(name)s was saved.")
+        )
+        messages.success(request, message % {"name": customer.name})
+        return redirect("customers:detail", pk=customer.pk)
     return render(
         request,
         "customers/customer_form.html",
-        {"form": form, "contacts": contacts, "addresses": addresses, "customer": customer,
-         "creating": creating},
+        {
+            "form": form,
+            "contacts": contacts,
+            "addresses": addresses,
+            "customer": customer,
+            "creating": creating,
+        },
     )
 
 

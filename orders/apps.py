@@ -19,18 +19,47 @@ class OrdersConfig(AppConfig):
         r.grant(r.ALL_ROLES, "orders.view_product")
         r.grant((r.SALES_MANAGER, r.DATA_ADMIN), "orders.add_product", "orders.change_product")
         # Prices are confidential (DESIGN.md §2): not for warehouse or logistics.
-        r.grant((*r.SALES_ROLES, r.ACCOUNT_MANAGER, r.AFTERSALES, r.DATA_ADMIN, r.LEGAL,
-                 r.GENERAL_MANAGER), "orders.view_prices")
+        r.grant(
+            (
+                *r.SALES_ROLES,
+                r.ACCOUNT_MANAGER,
+                r.AFTERSALES,
+                r.DATA_ADMIN,
+                r.LEGAL,
+                r.GENERAL_MANAGER,
+            ),
+            "orders.view_prices",
+        )
 
-        register_nav(NavItem("catalog", _("Product catalog"), "catalog:list", "box",
-                             permission="orders.view_product", order=30))
+        register_nav(
+            NavItem(
+                "catalog",
+                _("Product catalog"),
+                "catalog:list",
+                "box",
+                permission="orders.view_product",
+                order=30,
+            )
+        )
         register_home_action(
             r.ALL_ROLES,
-            HomeAction(_("Products on sale"), "catalog:list", "box", permission="orders.view_product",
-                       count=_count_active_products, query="active=1", order=90),
+            HomeAction(
+                _("Products on sale"),
+                "catalog:list",
+                "box",
+                permission="orders.view_product",
+                count=_count_active_products,
+                query="active=1",
+                order=90,
+            ),
         )
         register_home_action(
             (r.SALES_MANAGER, r.DATA_ADMIN),
-            HomeAction(_("New product"), "catalog:create", "plus-square",
-                       permission="orders.add_product", order=95),
+            HomeAction(
+                _("New product"),
+                "catalog:create",
+                "plus-square",
+                permission="orders.add_product",
+                order=95,
+            ),
         )

@@ -42,8 +42,14 @@ def load(stdout: TextIO) -> None:
     for code, name, spec, unit, price, kind in DEMO_PRODUCTS:
         _product, was_created = Product.objects.get_or_create(
             code=code,
-            defaults={"name": name, "spec": spec, "unit": unit, "list_price": Decimal(price),
-                      "kind": kind, "is_active": code != "OLD-001"},
+            defaults={
+                "name": name,
+                "spec": spec,
+                "unit": unit,
+                "list_price": Decimal(price),
+                "kind": kind,
+                "is_active": code != "OLD-001",
+            },
         )
         created += was_created
     stdout.write(f"  demo products: {created}\n")

@@ -23,10 +23,12 @@ class ProductForm(forms.ModelForm):
 
 class ProductFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("kind"), required=False,
-                             choices=[("", _("All")), *ProductKind.choices])
+    kind = forms.ChoiceField(
+        label=_("kind"), required=False, choices=[("", _("All")), *ProductKind.choices]
+    )
     active = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=[("", _("All")), ("1", _("On sale")), ("0", _("Discontinued"))],
     )
 

@@ -27,7 +27,9 @@ class Product(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=ProductKind.choices, default=ProductKind.GOODS)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ProductKind.choices, default=ProductKind.GOODS
+    )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -41,7 +43,9 @@ class Product(models.Model):
         ordering = ["code"]
         permissions = [("view_prices", _("Can view prices"))]
         constraints = [
-            models.CheckConstraint(condition=Q(list_price__gte=0), name="product_list_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(list_price__gte=0), name="product_list_price_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["name"], name="product_name_idx")]
 

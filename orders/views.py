@@ -21,8 +21,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/product_list.html",
-        {"page_obj": page, "products": page.object_list, "filter_form": filter_form,
-         "filtered": any(filters.values()) if filters else False},
+        {
+            "page_obj": page,
+            "products": page.object_list,
+            "filter_form": filter_form,
+            "filtered": any(filters.values()) if filters else False,
+        },
     )
 
 
@@ -39,10 +43,16 @@ def _product_form_page(request: HttpRequest, product: Product) -> HttpResponse:
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
         product = services.product_save(actor=request.user, product=form.save(commit=False))
-        message = _("Product %(code)s was created.") if creating else _("Product %(code)s was saved.")
+        message = (
+            _("Product %(code)s was created.") if creating else _("Product %(code)s was saved.")
+        )
         messages.success(request, message % {"code": product.code})
         return redirect("catalog:detail", pk=product.pk)
-    return render(request, "orders/product_form.html", {"form": form, "product": product, "creating": creating})
+    return render(
+        request,
+        "orders/product_form.html",
+        {"form": form, "product": product, "creating": creating},
+    )
 
 
 @permission_required("orders.add_product", raise_exception=True)

@@ -10,7 +10,7 @@ from core.validators import credit_code_check_char
 from customers.models import Address, Contact, Customer
 from orders.models import Product
 
-PASSWORD = "test-pass-123"  # noqa: S105
+PASSWORD = "test-pass-123"
 
 
 def valid_credit_code(n: int) -> str:

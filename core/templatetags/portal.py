@@ -7,6 +7,8 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from core.people import person_name
+
 register = template.Library()
 
 
@@ -46,3 +48,8 @@ def money(value: Decimal | None) -> str:
 @register.simple_tag
 def masked() -> str:
     return format_html('<span class="masked" title="{}">••••</span>', _("Hidden for your role"))
+
+
+@register.filter
+def person(user: Any) -> str:
+    return person_name(user) or "—"
