@@ -100,6 +100,8 @@ class Customer(models.Model):
         verbose_name=_("created by"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
+        editable=False,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

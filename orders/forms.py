@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Product, ProductKind
 
+MSG_PRICE_NOT_A_NUMBER = _("Enter the price as a number, e.g. 5000.00.")
+MSG_PRICE_NEGATIVE = _("The price cannot be negative.")
+MSG_PRICE_TOO_LARGE = _("The price is too large.")
+MSG_PRICE_DECIMALS = _("A price has at most 2 decimal places (fen).")
+
 
 class ProductForm(forms.ModelForm):
     class Meta:
@@ -15,6 +20,15 @@ class ProductForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "list_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+        error_messages = {
+            "list_price": {
+                "invalid": MSG_PRICE_NOT_A_NUMBER,
+                "min_value": MSG_PRICE_NEGATIVE,
+                "max_digits": MSG_PRICE_TOO_LARGE,
+                "max_whole_digits": MSG_PRICE_TOO_LARGE,
+                "max_decimal_places": MSG_PRICE_DECIMALS,
+            }
         }
 
     def clean_code(self) -> str:
