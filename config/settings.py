@@ -110,6 +110,12 @@ else:
     DATABASES = {"default": embedded.database_settings()}
     EMBEDDED_DATABASE = True
 
+# Lets a process (e.g. a Celery worker started by an integration test) talk to
+# another database on the same server, such as the test database of the run
+# that started it. Unset everywhere else.
+if env_str("PORTAL_DB_NAME"):
+    DATABASES["default"]["NAME"] = env_str("PORTAL_DB_NAME")
+
 # Lets two test runs on one machine use separate test databases.
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
@@ -172,6 +178,8 @@ else:
     # Embedded default: every message is written to a file to read later.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# An SMTP server that hangs must not hold a worker for minutes.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "订单门户 <noreply@order-portal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -196,7 +204,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The database is the source of truth for deadlines (DESIGN.md §3): a short
+    # scan every minute finds what is due, so a missed run is caught by the next.
+    "scan-sla-clocks": {
+        "task": "core.scan_sla_clocks",
+        "schedule": 60.0,
+        # A scan that waited longer than a minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
+}
 
 # --- Security -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -233,6 +250,27 @@ LOGGING = {
 PORTAL_NAME = _("Order Portal")
 PORTAL_COMPANY = env_str("PORTAL_COMPANY", "示例科技有限公司")
 PAGE_SIZE = 20
+
+# --- Deadlines: business calendar, SLA clocks, notifications (core) ------------
+# Working hours of a working day, local time in BUSINESS_TIME_ZONE. Working days
+# come from chinesecalendar plus the admin-editable calendar overrides.
+BUSINESS_TIME_ZONE = env_str("BUSINESS_TIME_ZONE", TIME_ZONE)
+BUSINESS_DAY_START = env_str("BUSINESS_DAY_START", "09:00")
+BUSINESS_DAY_END = env_str("BUSINESS_DAY_END", "18:00")
+# From this month on, a missing official schedule for next year is warned about
+# (China's State Council publishes it in November or December).
+CALENDAR_WARN_NEXT_YEAR_FROM_MONTH = env_int("CALENDAR_WARN_NEXT_YEAR_FROM_MONTH", 11)
+# A clock warns its owner when this share of its (working) time has passed.
+SLA_WARN_PERCENT = env_int("SLA_WARN_PERCENT", 75)
+# Minutes after a breach before the clock escalates (0 = at the breach).
+SLA_ESCALATION_DELAY_MINUTES = env_int("SLA_ESCALATION_DELAY_MINUTES", 0)
+# Every notification is an in-app message; e-mail goes to users with an address.
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", default=True)
+# Optional group robot (WeCom / DingTalk / Feishu): JSON POST of each notification.
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_TIMEOUT = float(env_str("NOTIFY_WEBHOOK_TIMEOUT", "5") or 5)
+NOTIFY_WEBHOOK_RETRIES = env_int("NOTIFY_WEBHOOK_RETRIES", 3)
+NOTIFY_WEBHOOK_RETRY_DELAY = env_int("NOTIFY_WEBHOOK_RETRY_DELAY", 30)  # seconds, doubled per try
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

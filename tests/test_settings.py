@@ -69,6 +69,8 @@ def test_without_database_url_the_embedded_postgresql_is_used_over_its_socket():
 
 
 def test_nothing_in_the_project_configures_sqlite():
-    sources = [p for p in ROOT.glob("*/**/*.py") if ".venv" not in p.parts and "tests" not in p.parts]
+    sources = [
+        p for p in ROOT.glob("*/**/*.py") if ".venv" not in p.parts and "tests" not in p.parts
+    ]
     assert sources
     assert not [p for p in sources if "backends.sqlite3" in p.read_text(encoding="utf-8")]

@@ -31,7 +31,12 @@ def test_manager_creates_a_product_with_normalised_code(role_client):
 
 @pytest.mark.parametrize(
     ("price", "message"),
-    [("-1", "价格不能为负数"), ("abc", "请以数字填写价格"), ("1.234", "最多两位小数"), ("", "这个字段是必填项")],
+    [
+        ("-1", "价格不能为负数"),
+        ("abc", "请以数字填写价格"),
+        ("1.234", "最多两位小数"),
+        ("", "这个字段是必填项"),
+    ],
 )
 def test_bad_price_is_refused_in_chinese_and_nothing_is_saved(role_client, price, message):
     response = role_client("sales_manager").post("/catalog/new/", product_data(list_price=price))
@@ -87,7 +92,9 @@ def test_catalog_search_and_filters(role_client):
 
 
 @pytest.mark.parametrize("rows", [2, 40])
-def test_catalog_uses_a_constant_number_of_queries(role_client, django_assert_max_num_queries, rows):
+def test_catalog_uses_a_constant_number_of_queries(
+    role_client, django_assert_max_num_queries, rows
+):
     client = role_client("sales_assistant")
     ProductFactory.create_batch(rows)
     with django_assert_max_num_queries(7):
