@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
     path("catalog/", include("orders.urls")),
+    path("orders/", include("orders.order_urls")),
     path("", include("core.urls")),
 ]

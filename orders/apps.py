@@ -16,7 +16,11 @@ class OrdersConfig(AppConfig):
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
 
-        r.grant(r.ALL_ROLES, "orders.view_product")
+        r.grant(r.ALL_ROLES, "orders.view_product", "orders.view_order")
+        # Sales assistants enter orders and review each other's (never their own: four eyes,
+        # enforced by Order.user_may_review); managers may review too.
+        r.grant((r.SALES_ASSISTANT,), "orders.add_order", "orders.change_order")
+        r.grant((r.SALES_ASSISTANT, r.SALES_MANAGER), "orders.review_order")
         r.grant((r.SALES_MANAGER, r.DATA_ADMIN), "orders.add_product", "orders.change_product")
         # Prices are confidential (DESIGN.md §2): not for warehouse or logistics.
         r.grant(

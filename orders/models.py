@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Round
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
+
+from core.uploads import PrivateUploadTo
+from core.validators import validate_phone, validate_postcode
 
 
 class ProductKind(models.TextChoices):
@@ -51,3 +60,426 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.spec}".strip()
+
+
+class OrderStatus(models.TextChoices):
+    """Every state of the order life cycle (DESIGN.md §4); codes are stable identifiers."""
+
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    REJECTED = "rejected", _("Rejected")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    PENDING_DIRECTOR = "pending_director", _("Pending director approval")
+    RETURNED = "returned", _("Returned")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SERVICE_SCHEDULED = "service_scheduled", _("Service scheduled")
+    PREPARING = "preparing", _("Preparing")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    ACCEPTED = "accepted", _("Accepted")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    ARCHIVED = "archived", _("Archived")
+
+
+# States in which the assistant who entered the order may still edit it (DESIGN.md §2).
+EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.NEEDS_INFO, OrderStatus.RETURNED)
+
+
+class OrderKind(models.TextChoices):
+    GOODS = "goods", _("Goods")
+    SERVICE = "service", _("Service (installation, maintenance)")
+
+
+class SourceChannel(models.TextChoices):
+    WEB = "web", _("Web")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    PAPER = "paper", _("Paper")
+    TRADE_SHOW = "trade_show", _("Trade show")
+    DISTRIBUTOR = "distributor", _("Distributor")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+class PaymentTerms(models.TextChoices):
+    PREPAID = "prepaid", _("Payment before delivery")
+    DEPOSIT_30 = "deposit_30", _("30% in advance, balance on delivery")
+    ON_DELIVERY = "on_delivery", _("Payment on delivery")
+    NET_30 = "net_30", _("Monthly statement, 30 days")
+    NET_60 = "net_60", _("Monthly statement, 60 days")
+    OTHER = "other", _("Other (see note)")
+
+
+class OrderQuerySet(models.QuerySet["Order"]):
+    def editable(self) -> OrderQuerySet:
+        return self.filter(status__in=EDITABLE_STATUSES)
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """A customer's order, from entry to archive. ``status`` changes only through transitions."""
+
+    number = models.CharField(
+        _("order number"), max_length=30, unique=True, null=True, blank=True, editable=False
+    )
+    kind = models.CharField(
+        _("order kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.GOODS
+    )
+    status = FSMField(
+        _("status"),
+        max_length=30,
+        choices=OrderStatus.choices,
+        default=OrderStatus.DRAFT,
+        protected=True,
+        db_index=True,
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
+    order_date = models.DateField(_("order date"), default=timezone.localdate)
+    requested_delivery_date = models.DateField(_("requested delivery date"), null=True, blank=True)
+    payment_terms = models.CharField(
+        _("payment terms"), max_length=20, choices=PaymentTerms.choices, blank=True
+    )
+    payment_note = models.CharField(_("payment note"), max_length=200, blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    delivery_postcode = models.CharField(
+        _("postcode"), max_length=6, blank=True, validators=[validate_postcode]
+    )
+    special_requirements = models.TextField(_("special requirements"), blank=True)
+    source_channel = models.CharField(
+        _("source channel"),
+        max_length=20,
+        choices=SourceChannel.choices,
+        default=SourceChannel.PHONE,
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_orders",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="entered_orders",
+        editable=False,
+    )
+    # Computed in the database from the lines by orders.services; never typed.
+    total_amount = models.DecimalField(
+        _("total (CNY)"), max_digits=16, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
+    review_note = models.TextField(_("review note"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at"]
+        permissions = [
+            ("review_order", _("Can run the preliminary review of orders")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_delivery_date__isnull=True)
+                | Q(requested_delivery_date__gte=F("order_date")),
+                name="order_delivery_not_before_order_date",
+            ),
+        ]
+        indexes = [
+            # The order list: newest first within a status tab.
+            models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
+            models.Index(fields=["customer", "-order_date"], name="order_customer_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(_("Draft #%(pk)s") % {"pk": self.pk})
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", args=[self.pk])
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == OrderKind.SERVICE
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    # --- conditions and permissions of the transitions -----------------------
+    def has_lines(self) -> bool:
+        return self.lines.exists()
+
+    def customer_is_qualified(self) -> bool:
+        """A customer may pass review once its business licence is on file (seed 000 step 1)."""
+        return self.customer.qualification_status not in ("rejected", "suspended") and (
+            self.customer.documents.filter(kind="business_licence").exists()
+        )
+
+    def has_contact_since_info_request(self) -> bool:
+        last_request = (
+            self.events.filter(to_status=OrderStatus.NEEDS_INFO).order_by("-created_at").first()
+        )
+        if last_request is None:
+            return False
+        return self.contacts.filter(created_at__gte=last_request.created_at).exists()
+
+    def user_may_submit(self, user: Any) -> bool:
+        return user.has_perm("orders.add_order") and user.pk in (self.created_by_id, self.owner_id)
+
+    def user_may_review(self, user: Any) -> bool:
+        """Four eyes: whoever entered the order never reviews it."""
+        return user.has_perm("orders.review_order") and user.pk != self.created_by_id
+
+    # --- transitions (side effects on other models live in orders.services) --
+    @transition(
+        field=status,
+        source=[OrderStatus.DRAFT, OrderStatus.RETURNED],
+        target=OrderStatus.PENDING_REVIEW,
+        conditions=[has_lines],
+        permission=lambda order, user: order.user_may_submit(user),
+    )
+    def submit(self) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING_REVIEW,
+        target=OrderStatus.NEEDS_INFO,
+        permission=lambda order, user: order.user_may_review(user),
+    )
+    def request_info(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.NEEDS_INFO,
+        target=OrderStatus.PENDING_REVIEW,
+        conditions=[has_contact_since_info_request],
+        permission=lambda order, user: order.user_may_submit(user),
+    )
+    def resubmit(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING_REVIEW,
+        target=OrderStatus.REJECTED,
+        permission=lambda order, user: order.user_may_review(user),
+    )
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING_REVIEW,
+        target=OrderStatus.PENDING_APPROVAL,
+        conditions=[customer_is_qualified],
+        permission=lambda order, user: order.user_may_review(user),
+    )
+    def pass_review(self) -> None:
+        pass
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(_("line"), default=1)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
+    spec = models.CharField(_("specification / model"), max_length=200, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    # quantity × unit price × (1 − discount), rounded to the fen by the database.
+    amount = models.GeneratedField(
+        expression=Round(
+            F("quantity")
+            * F("unit_price")
+            * (Value(Decimal("100")) - F("discount_percent"))
+            / Value(Decimal("100")),
+            2,
+        ),
+        output_field=models.DecimalField(max_digits=18, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("amount (CNY)"),
+    )
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="order_line_discount_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class OrderNumberCounter(models.Model):
+    """The last serial number given out in a month; one row per month, locked on use."""
+
+    period = models.CharField(max_length=6, primary_key=True)  # YYYYMM
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order number counter")
+        verbose_name_plural = _("order number counters")
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_serial}"
+
+
+class OrderEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("Status change")
+    CONTACT = "contact", _("Customer contact")
+    EDIT = "edit", _("Edited")
+    ATTACHMENT = "attachment", _("Attachment")
+    NOTE = "note", _("Note")
+    IMPORTED = "imported", _("Imported")
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline. Written once, never changed (history is not rewritten)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=OrderEventKind.choices)
+    action = models.CharField(_("action"), max_length=40, blank=True)
+    from_status = models.CharField(
+        _("from"), max_length=30, choices=OrderStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=30, choices=OrderStatus.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    VISIT = "visit", _("Visit")
+    OTHER = "other", _("Other")
+
+
+class CustomerContactLog(models.Model):
+    """A logged conversation with the customer about an order (meets the clarification clock)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.PHONE
+    )
+    person = models.CharField(_("customer contact"), max_length=50)
+    result = models.TextField(_("result"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.person}"
+
+
+class OrderAttachment(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=PrivateUploadTo("orders"), max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order attachment")
+        verbose_name_plural = _("order attachments")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,43 @@
+"""Domain errors of the orders app and the messages users read for them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+MSG_NOT_ALLOWED = _("You are not allowed to do this with this order.")
+MSG_WRONG_STATE = _("This order is “%(status)s”; that step is not possible now.")
+MSG_NO_LINES = _("Add at least one order line before submitting.")
+MSG_CUSTOMER_NOT_QUALIFIED = _(
+    "The customer is not qualified yet: upload the business licence on the customer page first."
+)
+MSG_NO_CONTACT_LOGGED = _("Log the call or message with the customer before resubmitting.")
+MSG_REASON_REQUIRED = _("Please give a reason.")
+MSG_DUPLICATE_ORDER = _(
+    "Possible duplicate: %(customer)s already has order %(number)s from %(date)s with the same "
+    "products. Tick “this is not a duplicate” to submit anyway."
+)
+MSG_REQUIRED_FOR_SUBMIT = _("Required before the order can be submitted.")
+MSG_DELIVERY_BEFORE_ORDER = _("The delivery date cannot be before the order date.")
+MSG_NOT_EDITABLE = _("Only draft, returned or needs-information orders can be edited.")
+
+
+class OrderError(Exception):
+    """A business rule refused an operation; ``message`` is shown to the user."""
+
+    def __init__(self, message: object, code: str = "invalid") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+class OrderPermissionDenied(OrderError):
+    """The user may not take this step on this order (answered with 403)."""
+
+    def __init__(self, message: object = MSG_NOT_ALLOWED) -> None:
+        super().__init__(message, code="permission")
+
+
+class DuplicateOrderWarning(OrderError):
+    def __init__(self, message: object, duplicate_pk: int) -> None:
+        super().__init__(message, code="duplicate")
+        self.duplicate_pk = duplicate_pk
