@@ -251,6 +251,11 @@ PORTAL_NAME = _("Order Portal")
 PORTAL_COMPANY = env_str("PORTAL_COMPANY", "示例科技有限公司")
 PAGE_SIZE = 20
 
+# Orders (issue «Order intake»).
+ORDER_NUMBER_PATTERN = env_str("ORDER_NUMBER_PATTERN", "{year:04d}{month:02d}-{serial:03d}")
+ORDER_DUPLICATE_WINDOW_DAYS = env_int("ORDER_DUPLICATE_WINDOW_DAYS", 7)
+ORDER_CLARIFICATION_WORKING_HOURS = env_int("ORDER_CLARIFICATION_WORKING_HOURS", 2)
+
 # --- Deadlines: business calendar, SLA clocks, notifications (core) ------------
 # Working hours of a working day, local time in BUSINESS_TIME_ZONE. Working days
 # come from chinesecalendar plus the admin-editable calendar overrides.
@@ -271,6 +276,9 @@ NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_TIMEOUT = float(env_str("NOTIFY_WEBHOOK_TIMEOUT", "5") or 5)
 NOTIFY_WEBHOOK_RETRIES = env_int("NOTIFY_WEBHOOK_RETRIES", 3)
 NOTIFY_WEBHOOK_RETRY_DELAY = env_int("NOTIFY_WEBHOOK_RETRY_DELAY", 30)  # seconds, doubled per try
+# Where users reach the portal, for links in e-mails and webhook messages (e.g.
+# https://portal.example.com); links stay relative when it is unset.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,6 +14,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 (registers the system checks)
+
         # post_migrate is sent once per app; sync the role permissions once per
         # migrate, after the last app with models has sent it.
         last = [config for config in apps.get_app_configs() if config.models_module][-1]

@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Product, ProductKind
+from core import roles
+from core.people import person_name
+from core.validators import validate_mobile
+from customers.models import Customer, Industry, Region
+from orders.exceptions import MSG_DELIVERY_BEFORE_ORDER
+from orders.models import ContactChannel, Order, OrderLine, Product, ProductKind
+
+MSG_CHOOSE_CUSTOMER = _("Choose a customer: search by name, or create a new one.")
+MSG_QUANTITY_NOT_A_NUMBER = _("Enter the quantity as a number, e.g. 10.")
+MSG_QUANTITY_POSITIVE = _("The quantity must be greater than 0.")
+MSG_QUICK_CUSTOMER_EXISTS = _("This customer already exists: %(existing)s. Search for it instead.")
 
 MSG_PRICE_NOT_A_NUMBER = _("Enter the price as a number, e.g. 5000.00.")
 MSG_PRICE_NEGATIVE = _("The price cannot be negative.")
@@ -49,3 +61,180 @@ class ProductFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs["placeholder"] = _("Code, name or model")
+
+
+# --- order entry -------------------------------------------------------------------
+
+
+class ProductSelect(forms.Select):
+    """A product picker whose options carry spec, unit and list price for the entry form."""
+
+    def __init__(self, *args: Any, show_prices: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.show_prices = show_prices
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        product = getattr(value, "instance", None)
+        if product is not None:
+            option["attrs"].update(
+                {
+                    "data-spec": product.spec,
+                    "data-unit": product.unit,
+                    "data-price": str(product.list_price) if self.show_prices else "",
+                }
+            )
+            price = f" ¥{product.list_price:,.2f}" if self.show_prices else ""
+            option["label"] = f"{product.code} {product.name} · {product.spec}{price}"
+        return option
+
+
+class OrderForm(forms.ModelForm):
+    """The order header. Blank fields are fine for a draft; submit checks them (services)."""
+
+    confirm_duplicate = forms.BooleanField(
+        label=_("This is not a duplicate: submit anyway"), required=False
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "kind",
+            "customer",
+            "contact_name",
+            "contact_phone",
+            "order_date",
+            "requested_delivery_date",
+            "payment_terms",
+            "payment_note",
+            "delivery_address",
+            "delivery_postcode",
+            "special_requirements",
+            "source_channel",
+            "urgency",
+            "owner",
+        ]
+        widgets = {
+            "customer": forms.HiddenInput(),
+            "order_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "requested_delivery_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "special_requirements": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.duplicate_found = False
+        user_model = get_user_model()
+        self.fields["owner"].queryset = (
+            user_model.objects.filter(
+                groups__name__in=[
+                    roles.SALES_ASSISTANT,
+                    roles.SALES_MANAGER,
+                    roles.ACCOUNT_MANAGER,
+                ],
+                is_active=True,
+            )
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["owner"].label_from_instance = person_name
+        self.fields["owner"].required = False
+        if not self.instance.pk and not self.initial.get("owner"):
+            self.initial["owner"] = user.pk
+        self.fields["customer"].error_messages["required"] = MSG_CHOOSE_CUSTOMER
+        self.fields["payment_note"].widget.attrs["placeholder"] = _(
+            "e.g. balance within 7 days after acceptance"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        order_date, delivery = cleaned.get("order_date"), cleaned.get("requested_delivery_date")
+        if order_date and delivery and delivery < order_date:
+            self.add_error("requested_delivery_date", MSG_DELIVERY_BEFORE_ORDER)
+        return cleaned
+
+
+class OrderLineForm(forms.ModelForm):
+    class Meta:
+        model = OrderLine
+        fields = ["product", "spec", "quantity", "unit", "unit_price", "discount_percent"]
+        widgets = {
+            "quantity": forms.NumberInput(attrs={"step": "1", "min": "0"}),
+            "unit_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "discount_percent": forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": "100"}),
+        }
+        error_messages = {
+            "quantity": {"invalid": MSG_QUANTITY_NOT_A_NUMBER},
+            "unit_price": {"invalid": MSG_PRICE_NOT_A_NUMBER, "min_value": MSG_PRICE_NEGATIVE},
+        }
+
+    def __init__(self, *args: Any, show_prices: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["product"]
+        field.queryset = Product.objects.filter(is_active=True).order_by("code")
+        field.widget = ProductSelect(choices=field.choices, show_prices=show_prices)
+        field.widget.attrs["data-product-select"] = ""
+
+    def clean_quantity(self) -> Decimal | None:
+        quantity = self.cleaned_data.get("quantity")
+        if quantity is not None and quantity <= 0:
+            raise forms.ValidationError(MSG_QUANTITY_POSITIVE)
+        return quantity
+
+
+class BaseOrderLineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args: Any, show_prices: bool = True, **kwargs: Any) -> None:
+        self.show_prices = show_prices
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "show_prices": self.show_prices}
+
+
+OrderLineFormSet = forms.inlineformset_factory(
+    Order,
+    OrderLine,
+    form=OrderLineForm,
+    formset=BaseOrderLineFormSet,
+    extra=0,
+    can_delete=True,
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewPassForm(forms.Form):
+    note = forms.CharField(
+        label=_("Review note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ContactLogForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    person = forms.CharField(label=_("Customer contact"), max_length=50)
+    result = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("PDF, JPG or PNG, at most 10 MB."))
+
+
+class QuickCustomerForm(forms.Form):
+    """The minimum to start an order for a new customer; the rest is filled in later."""
+
+    name = forms.CharField(label=_("Customer name"), max_length=200)
+    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
+    contact_name = forms.CharField(label=_("Contact"), max_length=50)
+    mobile = forms.CharField(label=_("Mobile"), max_length=20, validators=[validate_mobile])
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        existing = Customer.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            raise forms.ValidationError(
+                MSG_QUICK_CUSTOMER_EXISTS, params={"existing": f"{existing.code} {existing.name}"}
+            )
+        return name

@@ -1,7 +1,161 @@
-"""Order list (being built)."""
+"""The order list: status tabs with counts, filters, one search box, sorting, pages."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from core.people import person_name
+from customers.models import Customer
+from orders import selectors
+from orders.models import OrderStatus, SourceChannel, Urgency
+
+PAGE_SIZE = 20
+
+# Badge colours per status; statuses not listed here show as neutral grey.
+STATUS_BADGES: dict[str, str] = {
+    OrderStatus.DRAFT: "text-bg-light border",
+    OrderStatus.PENDING_REVIEW: "text-bg-primary",
+    OrderStatus.NEEDS_INFO: "text-bg-warning",
+    OrderStatus.PENDING_APPROVAL: "text-bg-info",
+    OrderStatus.PENDING_DIRECTOR: "text-bg-info",
+    OrderStatus.RETURNED: "text-bg-warning",
+    OrderStatus.REJECTED: "text-bg-danger",
+    OrderStatus.CONFIRMED: "text-bg-success",
+    OrderStatus.COMPLETED: "text-bg-success",
+    OrderStatus.CANCELLED: "text-bg-dark",
+}
+URGENCY_BADGES: dict[str, str] = {
+    Urgency.URGENT: "text-bg-warning",
+    Urgency.CRITICAL: "text-bg-danger",
+}
+
+# Sortable columns: the first click sorts ascending, the next one descending.
+SORTABLE_COLUMNS = ("number", "order_date", "delivery", "total")
 
 
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    customer = forms.ModelChoiceField(
+        label=_("customer"), required=False, queryset=Customer.objects.none()
+    )
+    owner = OwnerChoiceField(
+        label=_("sales owner"), required=False, queryset=get_user_model().objects.none()
+    )
+    source_channel = forms.ChoiceField(
+        label=_("source channel"), required=False, choices=[("", _("All")), *SourceChannel.choices]
+    )
+    date_from = forms.DateField(
+        label=_("Order date from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("Order date to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only people and customers that have orders: the choices stay short and useful.
+        self.fields["customer"].queryset = (
+            Customer.objects.filter(orders__isnull=False).distinct().order_by("name")
+        )
+        self.fields["customer"].empty_label = _("All")
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(owned_orders__isnull=False)
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        self.fields["owner"].empty_label = _("All")
+        self.fields["q"].widget.attrs["placeholder"] = _("Number, customer, contact or product")
+
+
+def _status_tabs(counts: dict[str, int], current: str) -> list[dict[str, Any]]:
+    tabs = [{"code": "", "label": _("All"), "count": counts["all"], "active": not current}]
+    tabs += [
+        {
+            "code": status,
+            "label": OrderStatus(status).label,
+            "count": counts.get(status, 0),
+            "active": current == status,
+        }
+        for status in selectors.ORDER_TAB_STATUSES
+    ]
+    # A status without a tab of its own (e.g. reached by a bookmarked URL) still shows.
+    if current and current not in selectors.ORDER_TAB_STATUSES:
+        tabs.append(
+            {
+                "code": current,
+                "label": OrderStatus(current).label,
+                "count": counts.get(current, 0),
+                "active": True,
+            }
+        )
+    return tabs
+
+
+def _sort_links(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the ``sort`` value its header links to and its arrow."""
+    links = {}
+    for column in SORTABLE_COLUMNS:
+        if current == column:
+            links[column] = {"param": f"-{column}", "arrow": "up"}
+        elif current == f"-{column}":
+            links[column] = {"param": column, "arrow": "down"}
+        else:
+            links[column] = {"param": column, "arrow": ""}
+    return links
+
+
+@permission_required("orders.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("order list")
+    filter_form = OrderFilterForm(request.GET or None)
+    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    status = request.GET.get("status", "")
+    if status not in OrderStatus.values:
+        status = ""
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.ORDER_SORTS:
+        sort = ""
+
+    matching = selectors.order_list(filters=filters)
+    counts = selectors.order_status_counts(matching)
+    rows_qs = selectors.order_list_rows(matching, status=status, sort=sort)
+    paginator = Paginator(rows_qs, PAGE_SIZE)
+    # The tab counts already hold this number: no second COUNT query for the pages.
+    paginator.count = counts.get(status, 0) if status else counts["all"]
+    page = paginator.get_page(request.GET.get("page"))
+    orders = list(page.object_list)
+    for order in orders:
+        order.badge_class = STATUS_BADGES.get(order.status, "text-bg-secondary")
+        order.urgency_class = URGENCY_BADGES.get(order.urgency, "")
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "page_obj": page,
+            "orders": orders,
+            "filter_form": filter_form,
+            "filtered": any(filters.values()) if filters else False,
+            "tabs": _status_tabs(counts, status),
+            "status": status,
+            "sort": sort,
+            "sort_links": _sort_links(sort),
+        },
+    )

@@ -84,6 +84,20 @@ class OrderStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# Bootstrap colour of each status badge.
+STATUS_COLORS = {
+    "draft": "secondary",
+    "pending_review": "warning",
+    "needs_info": "danger",
+    "rejected": "dark",
+    "pending_approval": "info",
+    "pending_director": "info",
+    "returned": "warning",
+    "cancelled": "dark",
+    "archived": "light",
+    "completed": "success",
+}
+
 # States in which the assistant who entered the order may still edit it (DESIGN.md §2).
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.NEEDS_INFO, OrderStatus.RETURNED)
 
@@ -110,7 +124,7 @@ class Urgency(models.TextChoices):
 
 class PaymentTerms(models.TextChoices):
     PREPAID = "prepaid", _("Payment before delivery")
-    DEPOSIT_30 = "deposit_30", _("30% in advance, balance on delivery")
+    DEPOSIT_30 = "deposit_30", _("Deposit 30%, balance on delivery")
     ON_DELIVERY = "on_delivery", _("Payment on delivery")
     NET_30 = "net_30", _("Monthly statement, 30 days")
     NET_60 = "net_60", _("Monthly statement, 60 days")
@@ -231,6 +245,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("orders:detail", args=[self.pk])
+
+    @property
+    def status_color(self) -> str:
+        return STATUS_COLORS.get(self.status, "primary")
 
     @property
     def is_service(self) -> bool:

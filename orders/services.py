@@ -136,7 +136,8 @@ def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
         raise OrderPermissionDenied()
     if order.kind == OrderKind.SERVICE:
         order.delivery_postcode = order.delivery_postcode or ""
-    order.full_clean()
+    # The protected FSM field cannot be re-assigned by clean_fields; transitions own it.
+    order.full_clean(exclude=["status"])
     order.save()
     lines.instance = order
     saved = lines.save(commit=False)

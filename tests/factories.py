@@ -79,3 +79,44 @@ class ProductFactory(factory.django.DjangoModelFactory):
     spec = "标准型"
     unit = "台"
     list_price = Decimal("5000.00")
+
+
+def _days_from_today(days: int):  # type: ignore[no-untyped-def]
+    # Imported here so that this appended block leaves the module's imports alone.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localdate() + timedelta(days=days)
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order row; pass ``status=`` here (the FSM field is protected on saved instances).
+
+    Lines do not update ``total_amount``: call ``orders.services.order_recalculate_total``.
+    """
+
+    class Meta:
+        model = "orders.Order"
+
+    customer = factory.SubFactory(CustomerFactory)
+    owner = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("owner")
+    contact_name = "王经理"
+    contact_phone = "13800138000"
+    requested_delivery_date = factory.LazyFunction(lambda: _days_from_today(14))
+    payment_terms = "net_30"
+    delivery_address = "上海市浦东新区张江路88号"
+    delivery_postcode = "201203"
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.OrderLine"
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    spec = factory.SelfAttribute("product.spec")
+    quantity = Decimal("2")
+    unit = factory.SelfAttribute("product.unit")
+    unit_price = factory.SelfAttribute("product.list_price")

@@ -40,9 +40,12 @@ def is_checkbox(bound_field: forms.BoundField) -> bool:
 @register.filter
 def money(value: Decimal | None) -> str:
     """CNY amount with thousands separators, e.g. ¥50,000.00."""
-    if value is None:
+    if value is None or value == "":
         return "—"
-    return f"¥{Decimal(value):,.2f}"
+    try:
+        return f"¥{Decimal(str(value)):,.2f}"
+    except (ArithmeticError, ValueError):
+        return "—"
 
 
 @register.simple_tag

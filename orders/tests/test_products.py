@@ -97,7 +97,7 @@ def test_catalog_uses_a_constant_number_of_queries(
 ):
     client = role_client("sales_assistant")
     ProductFactory.create_batch(rows)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get("/catalog/").status_code == 200
 
 

@@ -1,0 +1,530 @@
+"""Core's write operations: calendar overrides, SLA clocks, notifications, the scanner.
+
+Business apps only start, meet and cancel clocks (``sla_clock_*``); the
+scanner (``sla_clocks_scan``, run every minute by Celery beat) does the rest.
+Slow external sends (e-mail, webhook) never happen inside a lock: they run
+after the commit, the webhook in its own Celery task with a timeout and retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.db.models.query import prefetch_related_objects
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.calendar import BusinessCalendar
+from core.exceptions import WebhookError
+from core.models import (
+    CalendarOverride,
+    DurationUnit,
+    Notification,
+    NotificationVerb,
+    SlaClock,
+    SlaKind,
+    target_url,
+)
+
+logger = logging.getLogger(__name__)
+
+MSG_ONE_DURATION = "give exactly one of due_at, working_hours, working_days or hours"
+
+
+# --- calendar overrides -------------------------------------------------------------
+@transaction.atomic
+def calendar_override_save(*, day: date, is_working_day: bool, note: str = "") -> CalendarOverride:
+    """Make ``day`` a working day or a day off, whatever the official calendar says.
+
+    Open clocks that fall due on or after that day are rescheduled, so entering
+    next year's official holidays moves the deadlines that were only guessed.
+    """
+    override, _created = CalendarOverride.objects.update_or_create(
+        date=day, defaults={"is_working_day": is_working_day, "note": note}
+    )
+    sla_clocks_reschedule(since=day)
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, override: CalendarOverride) -> None:
+    """Give the day back to the official calendar and reschedule the clocks it moves."""
+    day = override.date
+    override.delete()
+    sla_clocks_reschedule(since=day)
+
+
+# --- SLA clocks -----------------------------------------------------------------------
+def _warn_at(calendar: BusinessCalendar, clock: SlaClock) -> datetime:
+    """The moment SLA_WARN_PERCENT of the clock's time has passed.
+
+    Working-time clocks count working time (75 % of 2 working hours is 1.5
+    working hours); wall-clock ones count wall-clock time.
+    """
+    share = Decimal(settings.SLA_WARN_PERCENT) / 100
+    if clock.duration_unit in (DurationUnit.WORKING_HOURS, DurationUnit.WORKING_DAYS):
+        working = calendar.working_time_between(clock.started_at, clock.due_at)
+        if working > timedelta(0):
+            return calendar.add_working_time(clock.started_at, working * float(share))
+    return clock.started_at + (clock.due_at - clock.started_at) * float(share)
+
+
+def _due_at(
+    calendar: BusinessCalendar, started_at: datetime, unit: str, amount: Decimal | None
+) -> datetime:
+    if unit == DurationUnit.WORKING_HOURS:
+        return calendar.add_working_hours(started_at, float(amount or 0))
+    if unit == DurationUnit.WORKING_DAYS:
+        return calendar.add_working_days(started_at, int(amount or 0))
+    if unit == DurationUnit.HOURS:
+        return started_at + timedelta(hours=float(amount or 0))
+    raise ValueError(f"a {unit} clock has no computed due time")
+
+
+def sla_clock_start(
+    *,
+    target: models.Model,
+    kind: str,
+    owner: AbstractBaseUser,
+    due_at: datetime | None = None,
+    working_hours: float | Decimal | None = None,
+    working_days: int | None = None,
+    hours: float | Decimal | None = None,
+    escalate_to: AbstractBaseUser | None = None,
+    started_at: datetime | None = None,
+    note: str = "",
+    calendar: BusinessCalendar | None = None,
+) -> SlaClock:
+    """Start the ``kind`` deadline on ``target`` for ``owner``.
+
+    The deadline is a fixed ``due_at``, or N working hours / working days on
+    the business calendar, or N hours of wall-clock time (e.g. the 24-hour
+    after-sales response). Starting a clock that is already running on the same
+    object is a no-op that returns the running clock — also when two requests
+    race (the partial unique constraint decides).
+    """
+    given = [value is not None for value in (due_at, working_hours, working_days, hours)]
+    if sum(given) != 1:
+        raise ValueError(MSG_ONE_DURATION)
+    if kind not in SlaKind.values:
+        raise ValueError(f"unknown clock kind {kind!r}")
+
+    running = SlaClock.objects.open().for_target(target).filter(kind=kind).first()
+    if running is not None:
+        return running
+
+    calendar = calendar or BusinessCalendar()
+    started_at = started_at or timezone.now()
+    if working_hours is not None:
+        unit, amount = DurationUnit.WORKING_HOURS, Decimal(str(working_hours))
+    elif working_days is not None:
+        unit, amount = DurationUnit.WORKING_DAYS, Decimal(working_days)
+    elif hours is not None:
+        unit, amount = DurationUnit.HOURS, Decimal(str(hours))
+    else:
+        unit, amount = DurationUnit.FIXED, None
+    clock = SlaClock(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        kind=kind,
+        owner=owner,
+        escalate_to=escalate_to,
+        started_at=started_at,
+        due_at=due_at if due_at is not None else _due_at(calendar, started_at, unit, amount),
+        duration_unit=unit,
+        duration_amount=amount,
+        note=note,
+    )
+    clock.warn_at = _warn_at(calendar, clock)
+    # The unique constraint is checked by the database below, where it is race-free.
+    clock.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            clock.save()
+    except IntegrityError:
+        # Another request started the same clock between our check and insert.
+        return SlaClock.objects.open().for_target(target).get(kind=kind)
+    return clock
+
+
+def _stop(
+    *, target: models.Model, kind: str, field_name: str, at: datetime | None
+) -> SlaClock | None:
+    with transaction.atomic():
+        # Locked so that a concurrent scan does not warn about a clock being met.
+        clock = (
+            SlaClock.objects.open().for_target(target).filter(kind=kind).select_for_update().first()
+        )
+        if clock is None:
+            return (
+                SlaClock.objects.for_target(target)
+                .filter(kind=kind)
+                .exclude(**{f"{field_name}__isnull": True})
+                .order_by(f"-{field_name}")
+                .first()
+            )
+        setattr(clock, field_name, at or timezone.now())
+        clock.save(update_fields=[field_name])
+        return clock
+
+
+def sla_clock_meet(
+    *, target: models.Model, kind: str, at: datetime | None = None
+) -> SlaClock | None:
+    """Record that the ``kind`` deadline on ``target`` was met (e.g. the customer was called).
+
+    Idempotent: meeting a clock that is already met (or never ran) changes
+    nothing and returns the last met clock, or None.
+    """
+    return _stop(target=target, kind=kind, field_name="met_at", at=at)
+
+
+def sla_clock_cancel(
+    *, target: models.Model, kind: str, at: datetime | None = None
+) -> SlaClock | None:
+    """Stop the ``kind`` deadline on ``target`` without meeting it (e.g. the order was cancelled).
+
+    Idempotent like :func:`sla_clock_meet`.
+    """
+    return _stop(target=target, kind=kind, field_name="cancelled_at", at=at)
+
+
+@transaction.atomic
+def sla_clocks_reschedule(*, since: date, calendar: BusinessCalendar | None = None) -> int:
+    """Recompute due and warning times of open, not yet breached clocks due on or after ``since``.
+
+    Only clocks counted on the calendar move; fixed and wall-clock deadlines stay.
+    Returns how many clocks changed.
+    """
+    calendar = calendar or BusinessCalendar()
+    since_moment = datetime.combine(since, datetime.min.time(), tzinfo=calendar.tz)
+    clocks = list(
+        SlaClock.objects.open()
+        .filter(
+            breached_at__isnull=True,
+            due_at__gte=since_moment,
+            duration_unit__in=[DurationUnit.WORKING_HOURS, DurationUnit.WORKING_DAYS],
+        )
+        .select_for_update(skip_locked=True)
+    )
+    changed = []
+    for clock in clocks:
+        due = _due_at(calendar, clock.started_at, clock.duration_unit, clock.duration_amount)
+        if due != clock.due_at:
+            clock.due_at = due
+            clock.warn_at = _warn_at(calendar, clock)
+            changed.append(clock)
+    SlaClock.objects.bulk_update(changed, ["due_at", "warn_at"])
+    return len(changed)
+
+
+# --- notifications --------------------------------------------------------------------
+def _absolute(url: str) -> str:
+    base = settings.PORTAL_BASE_URL or ""
+    if url.startswith("/") and base:
+        return base.rstrip("/") + url
+    return url
+
+
+def notification_create(
+    *,
+    recipient: AbstractBaseUser,
+    title: str,
+    body: str = "",
+    url: str = "",
+    target: models.Model | None = None,
+    verb: str = NotificationVerb.MESSAGE,
+) -> Notification:
+    """Send one message to ``recipient``: in the app now, by e-mail and webhook after commit."""
+    if target is not None and not url:
+        url = target_url(target)
+    notification = Notification(
+        recipient=recipient,
+        verb=verb,
+        title=title[:200],
+        body=body,
+        url=url,
+        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        object_id=target.pk if target is not None else None,
+    )
+    notification.full_clean()
+    notification.save()
+    transaction.on_commit(lambda: notifications_deliver(notification_ids=[notification.pk]))
+    return notification
+
+
+def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> Notification:
+    """Mark one of ``user``'s notifications read; someone else's does not exist for them."""
+    notification = Notification.objects.get(pk=notification_id, recipient=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+    """Mark all of ``user``'s unread notifications read; returns how many."""
+    return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
+
+
+def notifications_deliver(*, notification_ids: list[int]) -> None:
+    """E-mail the notifications and queue their webhook posts. Runs after the commit.
+
+    Failures are logged, never raised: the in-app message already exists and a
+    mail server or broker that is down must not undo a scan.
+    """
+    if not notification_ids:
+        return
+    if settings.NOTIFY_EMAIL:
+        _send_emails(notification_ids)
+    if settings.NOTIFY_WEBHOOK_URL:
+        from core.tasks import send_notification_webhook
+
+        for notification_id in notification_ids:
+            try:
+                send_notification_webhook.delay(notification_id)
+            except Exception:
+                logger.exception("could not queue the webhook for notification %s", notification_id)
+
+
+def _send_emails(notification_ids: list[int]) -> None:
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
+    if not notifications:
+        return
+    sent = []
+    try:
+        connection = get_connection()
+        connection.open()
+    except Exception:
+        logger.exception("mail server unavailable; %s e-mails not sent", len(notifications))
+        return
+    try:
+        for notification in notifications:
+            body = notification.body
+            if notification.url:
+                body = f"{body}\n\n{_absolute(notification.url)}".strip()
+            message = EmailMessage(
+                subject=notification.title,
+                body=body,
+                to=[notification.recipient.email],
+                connection=connection,
+            )
+            try:
+                message.send()
+            except Exception:
+                logger.exception("e-mail for notification %s failed", notification.pk)
+            else:
+                sent.append(notification.pk)
+    finally:
+        connection.close()
+    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+
+
+def webhook_payload(notification: Notification) -> dict[str, Any]:
+    """The message for a WeCom / DingTalk group robot (both accept this text format)."""
+    lines = [notification.title]
+    if notification.body:
+        lines.append(notification.body)
+    if notification.url:
+        lines.append(_absolute(notification.url))
+    return {"msgtype": "text", "text": {"content": "\n".join(lines)}}
+
+
+def webhook_post(*, url: str, payload: dict[str, Any], timeout: float) -> None:
+    """POST ``payload`` as JSON; raises :class:`WebhookError` on any failure or timeout."""
+    if not url.startswith(("http://", "https://")):
+        raise WebhookError(f"webhook URL must be http(s): {url!r}")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status = response.status
+            response.read(4096)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise WebhookError(f"webhook failed: {exc}") from exc
+    if not 200 <= status < 300:
+        raise WebhookError(f"webhook answered HTTP {status}")
+
+
+def notification_webhook_send(*, notification_id: int) -> bool:
+    """Post one notification to the configured webhook; True if posted now.
+
+    Each attempt is counted on the notification and its error kept for the
+    admins. Raises :class:`WebhookError` so the Celery task can retry.
+    Already posted notifications are not posted again.
+    """
+    url = settings.NOTIFY_WEBHOOK_URL
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if not url or notification is None or notification.webhook_sent_at is not None:
+        return False
+    Notification.objects.filter(pk=notification_id).update(
+        webhook_attempts=models.F("webhook_attempts") + 1
+    )
+    try:
+        webhook_post(
+            url=url, payload=webhook_payload(notification), timeout=settings.NOTIFY_WEBHOOK_TIMEOUT
+        )
+    except WebhookError as exc:
+        Notification.objects.filter(pk=notification_id).update(webhook_error=str(exc)[:500])
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        webhook_sent_at=timezone.now(), webhook_error=""
+    )
+    return True
+
+
+# --- the scanner ----------------------------------------------------------------------
+@dataclass
+class ScanResult:
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"warned": self.warned, "breached": self.breached, "escalated": self.escalated}
+
+
+def _local_text(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _clock_notification(
+    clock: SlaClock, verb: str, recipient: AbstractBaseUser, now: datetime
+) -> Notification:
+    from core.people import person_name
+
+    target = clock.target
+    subject = str(target) if target is not None else f"#{clock.object_id}"
+    values = {
+        "kind": clock.get_kind_display(),
+        "object": subject,
+        "due": _local_text(clock.due_at),
+        "owner": person_name(clock.owner),
+    }
+    if verb == NotificationVerb.CLOCK_WARNING:
+        title = _("Deadline soon: %(kind)s — %(object)s") % values
+        body = _("Due at %(due)s.") % values
+    elif verb == NotificationVerb.CLOCK_BREACHED:
+        title = _("Deadline missed: %(kind)s — %(object)s") % values
+        body = _("It was due at %(due)s.") % values
+    else:
+        title = _("Escalated: %(kind)s — %(object)s") % values
+        body = _("%(owner)s missed the deadline at %(due)s.") % values
+    if clock.note:
+        body = f"{body}\n{clock.note}"
+    return Notification(
+        recipient=recipient,
+        verb=verb,
+        title=title[:200],
+        body=body,
+        url=target_url(target) if target is not None else "",
+        content_type_id=clock.content_type_id,
+        object_id=clock.object_id,
+        clock=clock,
+        created_at=now,
+    )
+
+
+def _due_for_something(now: datetime) -> Q:
+    grace = timedelta(minutes=settings.SLA_ESCALATION_DELAY_MINUTES)
+    return (
+        Q(warn_at__lte=now, due_at__gt=now, reminded_at__isnull=True)
+        | Q(due_at__lte=now, breached_at__isnull=True)
+        | Q(escalate_to__isnull=False, escalated_at__isnull=True, due_at__lte=now - grace)
+    )
+
+
+def _scan_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
+    grace = timedelta(minutes=settings.SLA_ESCALATION_DELAY_MINUTES)
+    with transaction.atomic():
+        # skip_locked: a clock another scanner holds is that scanner's to send;
+        # if it dies, its transaction rolls back and the next scan sends.
+        clocks = list(
+            SlaClock.objects.open()
+            .filter(_due_for_something(now))
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("owner", "escalate_to")
+            .order_by("due_at", "pk")[:batch_size]
+        )
+        if not clocks:
+            return 0
+        prefetch_related_objects(clocks, "target")
+        notifications: list[Notification] = []
+        with translation.override(settings.LANGUAGE_CODE):
+            for clock in clocks:
+                if clock.due_at <= now:
+                    # Late (perhaps while the workers were down): the warning is
+                    # moot, the breach is what the owner needs to hear.
+                    if clock.breached_at is None:
+                        clock.breached_at = now
+                        result.breached += 1
+                        notifications.append(
+                            _clock_notification(
+                                clock, NotificationVerb.CLOCK_BREACHED, clock.owner, now
+                            )
+                        )
+                    if (
+                        clock.escalate_to_id
+                        and clock.escalated_at is None
+                        and clock.due_at <= now - grace
+                    ):
+                        clock.escalated_at = now
+                        result.escalated += 1
+                        notifications.append(
+                            _clock_notification(
+                                clock, NotificationVerb.CLOCK_ESCALATED, clock.escalate_to, now
+                            )
+                        )
+                elif clock.reminded_at is None:
+                    clock.reminded_at = now
+                    result.warned += 1
+                    notifications.append(
+                        _clock_notification(clock, NotificationVerb.CLOCK_WARNING, clock.owner, now)
+                    )
+        created = Notification.objects.bulk_create(notifications)
+        SlaClock.objects.bulk_update(clocks, ["breached_at", "reminded_at", "escalated_at"])
+        ids = [notification.pk for notification in created]
+        result.notification_ids.extend(ids)
+        transaction.on_commit(lambda: notifications_deliver(notification_ids=ids))
+    return len(clocks)
+
+
+def sla_clocks_scan(
+    *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50
+) -> ScanResult:
+    """Warn owners of clocks nearly due, report breaches, escalate breached clocks.
+
+    Each event is sent exactly once: the clocks are locked, the notifications
+    written and the clocks marked in one transaction per batch. A clock whose
+    deadline passed while no worker ran is reported on the next scan.
+    """
+    now = now or timezone.now()
+    result = ScanResult()
+    for _batch in range(max_batches):
+        if _scan_batch(now, batch_size, result) < batch_size:
+            break
+    if result.notification_ids:
+        logger.info("SLA scan: %s", result.as_dict())
+    return result
