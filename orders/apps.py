@@ -2,6 +2,31 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _orders_to_review(user):  # type: ignore[no-untyped-def]
+    from orders.models import Order, OrderStatus
+
+    # Four eyes: never offer someone the orders they entered.
+    return (
+        Order.objects.filter(status=OrderStatus.PENDING_REVIEW)
+        .exclude(created_by=user)
+        .select_related("customer")
+        .order_by("submitted_at")
+    )
+
+
+def _my_orders_to_fix(user):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    from orders.models import Order, OrderStatus
+
+    return (
+        Order.objects.filter(Q(created_by=user) | Q(owner=user))
+        .filter(status__in=[OrderStatus.NEEDS_INFO, OrderStatus.RETURNED, OrderStatus.DRAFT])
+        .select_related("customer")
+        .order_by("updated_at")
+    )
+
+
 def _count_active_products(user):  # type: ignore[no-untyped-def]
     from orders.models import Product
 
@@ -15,6 +40,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
+        from core.work import register_work_source
 
         r.grant(r.ALL_ROLES, "orders.view_product", "orders.view_order")
         # Sales assistants enter orders and review each other's (never their own: four eyes,
@@ -44,6 +70,35 @@ class OrdersConfig(AppConfig):
                 permission="orders.view_product",
                 order=30,
             )
+        )
+        register_work_source(
+            (r.SALES_ASSISTANT, r.SALES_MANAGER),
+            key="orders_to_review",
+            label=_("Orders waiting for my preliminary review"),
+            source=_orders_to_review,
+            url="orders:list",
+            query="status=pending_review",
+            icon="clipboard-check",
+            order=10,
+        )
+        register_work_source(
+            (r.SALES_ASSISTANT,),
+            key="my_orders_to_fix",
+            label=_("My orders to complete or clarify"),
+            source=_my_orders_to_fix,
+            url="orders:list",
+            icon="pencil-square",
+            order=20,
+        )
+        register_home_action(
+            (r.SALES_ASSISTANT,),
+            HomeAction(
+                _("New order"),
+                "orders:create",
+                "plus-circle",
+                permission="orders.add_order",
+                order=5,
+            ),
         )
         register_home_action(
             r.ALL_ROLES,

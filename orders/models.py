@@ -342,9 +342,19 @@ class OrderLine(models.Model):
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
     )
     spec = models.CharField(_("specification / model"), max_length=200, blank=True)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     unit = models.CharField(_("unit"), max_length=20, blank=True)
-    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField(
+        _("unit price (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     discount_percent = models.DecimalField(
         _("discount (%)"),
         max_digits=5,

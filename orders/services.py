@@ -39,6 +39,7 @@ from orders.exceptions import (
     OrderPermissionDenied,
 )
 from orders.models import (
+    EDITABLE_STATUSES,
     CustomerContactLog,
     Order,
     OrderAttachment,
@@ -128,14 +129,14 @@ def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
     creating = order.pk is None
     if creating:
         order.created_by = actor
-        if order.owner_id is None:
-            order.owner = actor
-    elif not order.is_editable:
-        raise OrderError(MSG_NOT_EDITABLE, code="not_editable")
-    elif not order.user_may_submit(actor):
-        raise OrderPermissionDenied()
-    if order.kind == OrderKind.SERVICE:
-        order.delivery_postcode = order.delivery_postcode or ""
+    else:
+        stored = Order.objects.select_for_update().get(pk=order.pk)
+        if stored.status not in EDITABLE_STATUSES:
+            raise OrderError(MSG_NOT_EDITABLE, code="not_editable")
+        if not stored.user_may_submit(actor):
+            raise OrderPermissionDenied()
+    if order.owner_id is None:
+        order.owner = actor if creating else order.created_by
     # The protected FSM field cannot be re-assigned by clean_fields; transitions own it.
     order.full_clean(exclude=["status"])
     order.save()
@@ -200,12 +201,13 @@ def _locked(order: Order) -> Order:
 
 def _transition(order: Order, *, actor: Any, name: str, note: str = "") -> Order:
     method = getattr(order, name)
-    if not has_transition_perm(method, actor):
-        raise OrderPermissionDenied()
+    # State first: django_fsm reports "no permission" for a move that does not exist.
     if not can_proceed(method, check_conditions=False):
         raise OrderError(
             MSG_WRONG_STATE % {"status": order.get_status_display()}, code="wrong_state"
         )
+    if not has_transition_perm(method, actor):
+        raise OrderPermissionDenied()
     from_status = order.status
     method()
     order.save()

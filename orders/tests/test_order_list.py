@@ -177,7 +177,9 @@ class TestFilters:
         assert sorted(_numbers(response)) == ["202611-032", "202611-033"]
 
     def test_overdue_shows_only_orders_with_an_open_clock_past_due(self, viewer, make_user):
-        late, met, not_yet, none = (OrderFactory(number=f"202611-04{n}") for n in range(4))
+        late, met, not_yet, _without_clock = (
+            OrderFactory(number=f"202611-04{n}") for n in range(4)
+        )
         owner = make_user("sales_assistant")
         order_type = ContentType.objects.get_for_model(Order)
         now = timezone.now()

@@ -138,7 +138,9 @@ class TestReviewFormPage:
             note="重复订单",
         )
         response = _page(role_client("sales_manager"), order, HTTP_ACCEPT_LANGUAGE="en")
-        assert b'class="result result-reject" data-review-result>Review rejected<' in response.content
+        assert (
+            b'class="result result-reject" data-review-result>Review rejected<' in response.content
+        )
 
     def test_warehouse_sees_masked_prices(self, role_client, order):
         html = _page(role_client("warehouse"), order).content.decode()
