@@ -97,6 +97,7 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
             "lines": lines,
             "order": order,
             "creating": creating,
+            "quick_form": QuickCustomerForm(prefix="quick"),
             "selected_customer": form.instance.customer if form.instance.customer_id else None,
         },
     )

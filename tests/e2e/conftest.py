@@ -24,6 +24,7 @@ def login(page, live_server):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("form button[type=submit]")
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
 
     return _login
