@@ -47,6 +47,24 @@ class OrdersConfig(AppConfig):
         # enforced by Order.user_may_review); managers may review too.
         r.grant((r.SALES_ASSISTANT,), "orders.add_order", "orders.change_order")
         r.grant((r.SALES_ASSISTANT, r.SALES_MANAGER), "orders.review_order")
+        # Each later step belongs to one role (DESIGN.md §4); the model's transitions
+        # check these permissions, and four eyes on top where the rule says so.
+        r.grant(
+            (r.SALES_MANAGER,),
+            "orders.approve_order",
+            "orders.release_credit_hold",
+            "orders.approve_cancellation",
+        )
+        r.grant((r.SALES_DIRECTOR,), "orders.approve_large_order")
+        r.grant((r.WAREHOUSE,), "orders.confirm_stock")
+        r.grant((r.LOGISTICS,), "orders.ship_order", "orders.record_delivery")
+        r.grant(
+            (r.ACCOUNT_MANAGER,),
+            "orders.record_delivery",
+            "orders.accept_delivery",
+            "orders.complete_order",
+        )
+        r.grant((r.DATA_ADMIN,), "orders.archive_order")
         r.grant((r.SALES_MANAGER, r.DATA_ADMIN), "orders.add_product", "orders.change_product")
         # Prices are confidential (DESIGN.md §2): not for warehouse or logistics.
         r.grant(

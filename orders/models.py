@@ -11,7 +11,7 @@ from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.uploads import PrivateUploadTo
@@ -83,6 +83,20 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     ARCHIVED = "archived", _("Archived")
 
+
+# "From any state before shipped" (DESIGN.md §4): the states a cancellation may start from.
+CANCELLABLE_STATUSES = [
+    "draft",
+    "pending_review",
+    "needs_info",
+    "pending_approval",
+    "pending_director",
+    "returned",
+    "confirmed",
+    "service_scheduled",
+    "preparing",
+    "ready_to_ship",
+]
 
 # Bootstrap colour of each status badge.
 STATUS_COLORS = {
@@ -212,6 +226,67 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
     review_note = models.TextField(_("review note"), blank=True, editable=False)
+    # Internal approval (issue «Internal approval»).
+    director_reasons = models.TextField(
+        _("why the director must approve"), blank=True, editable=False
+    )
+    credit_hold = models.BooleanField(_("on credit hold"), default=False, editable=False)
+    credit_hold_reason = models.TextField(_("credit hold reason"), blank=True, editable=False)
+    credit_released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("credit hold released by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    director_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by the director"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    director_approved_at = models.DateTimeField(
+        _("approved by the director at"), null=True, blank=True, editable=False
+    )
+    # The total that was approved: a later change above it must be approved again.
+    approved_total = models.DecimalField(
+        _("approved total (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    return_reason = models.TextField(_("return reason"), blank=True, editable=False)
+    cancel_requested_at = models.DateTimeField(
+        _("cancellation requested at"), null=True, blank=True, editable=False
+    )
+    cancel_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancellation requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -223,6 +298,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         permissions = [
             ("review_order", _("Can run the preliminary review of orders")),
+            ("approve_order", _("Can approve orders (sales manager)")),
+            ("approve_large_order", _("Can give the final approval of large orders (director)")),
+            ("release_credit_hold", _("Can release a credit hold")),
+            ("approve_cancellation", _("Can approve cancellations and late changes")),
+            ("confirm_stock", _("Can confirm stock and record preparation")),
+            ("ship_order", _("Can ship orders")),
+            ("record_delivery", _("Can record delivery")),
+            ("accept_delivery", _("Can record customer acceptance")),
+            ("complete_order", _("Can complete orders")),
+            ("archive_order", _("Can archive orders")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -330,6 +415,145 @@ class Order(ConcurrentTransitionMixin, models.Model):
         permission=lambda order, user: order.user_may_review(user),
     )
     def pass_review(self) -> None:
+        pass
+
+    # --- internal approval ------------------------------------------------------
+    def user_may_approve(self, user: Any) -> bool:
+        """Four eyes at every tier: nobody approves an order they entered."""
+        return user.has_perm("orders.approve_order") and user.pk != self.created_by_id
+
+    def user_may_approve_as_director(self, user: Any) -> bool:
+        return user.has_perm("orders.approve_large_order") and user.pk != self.created_by_id
+
+    def not_on_credit_hold(self) -> bool:
+        return not self.credit_hold
+
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING_APPROVAL,
+        target=RETURN_VALUE(OrderStatus.CONFIRMED, OrderStatus.PENDING_DIRECTOR),
+        conditions=[not_on_credit_hold],
+        permission=lambda order, user: order.user_may_approve(user),
+    )
+    def approve(self, *, needs_director: bool) -> str:
+        """Manager approval; large orders or special terms go on to the director."""
+        return OrderStatus.PENDING_DIRECTOR if needs_director else OrderStatus.CONFIRMED
+
+    @transition(
+        field=status,
+        source=OrderStatus.PENDING_DIRECTOR,
+        target=OrderStatus.CONFIRMED,
+        conditions=[not_on_credit_hold],
+        permission=lambda order, user: order.user_may_approve_as_director(user),
+    )
+    def director_approve(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR],
+        target=OrderStatus.RETURNED,
+        permission=lambda order, user: (
+            order.user_may_approve(user) or order.user_may_approve_as_director(user)
+        ),
+    )
+    def return_to_creator(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[OrderStatus.CONFIRMED, OrderStatus.PENDING_DIRECTOR],
+        target=OrderStatus.PENDING_APPROVAL,
+        permission=lambda order, user: (
+            user.has_perm("orders.add_order") or user.has_perm("orders.approve_order")
+        ),
+    )
+    def require_reapproval(self) -> None:
+        """A change to lines or amounts after approval sends the order back to the manager."""
+
+    # --- fulfillment (the fulfillment app's services call these) -----------------
+    @transition(
+        field=status,
+        source=OrderStatus.CONFIRMED,
+        target=OrderStatus.PREPARING,
+        permission=lambda order, user: user.has_perm("orders.confirm_stock"),
+    )
+    def confirm_stock(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.CONFIRMED,
+        target=OrderStatus.SERVICE_SCHEDULED,
+        permission=lambda order, user: user.has_perm("orders.confirm_stock"),
+    )
+    def schedule_service(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.PREPARING,
+        target=OrderStatus.READY_TO_SHIP,
+        permission=lambda order, user: user.has_perm("orders.confirm_stock"),
+    )
+    def ready(self) -> None:
+        """Preparation done; the fulfillment service checks QC before calling this."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.READY_TO_SHIP,
+        target=OrderStatus.SHIPPED,
+        permission=lambda order, user: user.has_perm("orders.ship_order"),
+    )
+    def ship(self) -> None:
+        """Everything has shipped (partial shipments are the fulfillment app's business)."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.SHIPPED,
+        target=OrderStatus.DELIVERED,
+        permission=lambda order, user: user.has_perm("orders.record_delivery"),
+    )
+    def deliver(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=OrderStatus.DELIVERED,
+        target=OrderStatus.ACCEPTED,
+        permission=lambda order, user: user.has_perm("orders.accept_delivery"),
+    )
+    def accept(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[OrderStatus.ACCEPTED, OrderStatus.SERVICE_SCHEDULED],
+        target=OrderStatus.COMPLETED,
+        permission=lambda order, user: user.has_perm("orders.complete_order"),
+    )
+    def complete(self) -> None:
+        pass
+
+    # --- cancellation and archive -----------------------------------------------
+    @transition(
+        field=status,
+        source=CANCELLABLE_STATUSES,
+        target=OrderStatus.CANCELLED,
+        permission=lambda order, user: (
+            user.has_perm("orders.approve_cancellation") and user.pk != order.cancel_requested_by_id
+        ),
+    )
+    def cancel(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[OrderStatus.COMPLETED, OrderStatus.CANCELLED],
+        target=OrderStatus.ARCHIVED,
+        permission=lambda order, user: user.has_perm("orders.archive_order"),
+    )
+    def archive(self) -> None:
         pass
 
 
