@@ -11,5 +11,6 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("catalog/", include("orders.urls")),
     path("orders/", include("orders.order_urls")),
+    path("fulfillment/", include("fulfillment.urls")),
     path("", include("core.urls")),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers.models import Address, Contact, Customer, QualificationDocument
+from customers.models import Address, Contact, Customer, PaymentRecord, QualificationDocument
 
 
 class ContactInline(admin.TabularInline):
@@ -44,3 +44,19 @@ class QualificationDocumentAdmin(SimpleHistoryAdmin):
         "uploaded_by",
         "uploaded_at",
     ]
+
+
+@admin.register(PaymentRecord)
+class PaymentRecordAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "customer",
+        "invoice_number",
+        "invoiced_amount",
+        "invoice_date",
+        "due_date",
+        "received_amount",
+        "received_date",
+    ]
+    list_select_related = ["customer"]
+    search_fields = ["invoice_number", "customer__name"]
+    list_filter = ["due_date"]

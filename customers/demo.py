@@ -6,10 +6,19 @@ from decimal import Decimal
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.validators import credit_code_check_char
-from customers.models import Address, Contact, Customer
-from customers.services import customer_next_code
+from customers.models import Address, Contact, Customer, DocumentKind
+from customers.services import customer_next_code, qualification_document_add
+
+# A one-page PDF standing in for a scanned business licence (demo only).
+DEMO_LICENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 # name, region, industry, city address, postcode, contact, mobile, credit limit, qualified
 DEMO_CUSTOMERS = [
@@ -330,5 +339,12 @@ def load(stdout: TextIO) -> None:
         Address.objects.create(
             customer=customer, label="总部", address=address, postcode=postcode, is_default=True
         )
+        if qualified and creator is not None:
+            qualification_document_add(
+                actor=creator,
+                customer=customer,
+                kind=DocumentKind.BUSINESS_LICENCE,
+                upload=SimpleUploadedFile("营业执照.pdf", DEMO_LICENCE_PDF),
+            )
         created += 1
     stdout.write(f"  demo customers: {created}\n")

@@ -248,3 +248,54 @@ class QualificationDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.original_name}"
+
+
+class PaymentRecord(models.Model):
+    """An invoice to the customer and what has been received against it (the credit file)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="payments"
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=50)
+    invoiced_amount = models.DecimalField(
+        _("invoiced amount (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    invoice_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"))
+    received_amount = models.DecimalField(
+        _("received amount (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    received_date = models.DateField(_("received on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment record")
+        verbose_name_plural = _("payment records")
+        ordering = ["-invoice_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(invoiced_amount__gte=0) & Q(received_amount__gte=0),
+                name="payment_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("invoice_date")),
+                name="payment_due_not_before_invoice",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "due_date"], name="payment_customer_due_idx")]
+
+    def __str__(self) -> str:
+        return self.invoice_number
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.invoiced_amount - self.received_amount, Decimal("0"))

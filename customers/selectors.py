@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from customers.models import Contact, Customer
 
@@ -75,3 +80,127 @@ def customers_visible_to(user: Any, qs: QuerySet[Customer] | None = None) -> Que
     if user.is_superuser or has_role(user, *ALL_CUSTOMER_ROLES):
         return qs
     return qs.filter(account_manager=user)
+
+
+@dataclass(frozen=True)
+class CreditStatus:
+    """The credit check of DESIGN.md §6: receivables + this order vs limit, collection rate."""
+
+    limit: Decimal
+    outstanding: Decimal
+    order_amount: Decimal
+    collection_rate: Decimal | None  # received / due over the last three months; None: nothing due
+    minimum_collection_rate: Decimal
+    overdue: Decimal
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.outstanding + self.order_amount
+
+    @property
+    def available(self) -> Decimal:
+        return self.limit - self.outstanding
+
+    @property
+    def over_limit(self) -> bool:
+        return self.exposure > self.limit
+
+    @property
+    def low_collection(self) -> bool:
+        return (
+            self.collection_rate is not None and self.collection_rate < self.minimum_collection_rate
+        )
+
+    @property
+    def passes(self) -> bool:
+        return not self.over_limit and not self.low_collection
+
+    def reasons(self) -> list[str]:
+        from django.utils.translation import gettext as _
+
+        reasons = []
+        if self.over_limit:
+            reasons.append(
+                _(
+                    "Receivables %(outstanding)s + this order %(order)s exceed the credit limit %(limit)s."
+                )
+                % {
+                    "outstanding": f"¥{self.outstanding:,.2f}",
+                    "order": f"¥{self.order_amount:,.2f}",
+                    "limit": f"¥{self.limit:,.2f}",
+                }
+            )
+        if self.low_collection:
+            reasons.append(
+                _("Collection rate over the last three months is %(rate)s%%, below %(minimum)s%%.")
+                % {
+                    "rate": f"{self.collection_rate:.0f}",
+                    "minimum": f"{self.minimum_collection_rate:.0f}",
+                }
+            )
+        return reasons
+
+
+def credit_figures(
+    *, customer_ids: list[int], today: date | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """Receivables and the last three months' collection per customer, in one query."""
+    from customers.models import PaymentRecord
+
+    today = today or timezone.localdate()
+    open_amount = ExpressionWrapper(
+        F("invoiced_amount") - F("received_amount"), output_field=DecimalField()
+    )
+    window = Q(due_date__gte=today - timedelta(days=91), due_date__lte=today)
+    zero = Decimal("0")
+    rows = (
+        PaymentRecord.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id")
+        .annotate(
+            outstanding=Coalesce(Sum(open_amount), zero),
+            overdue=Coalesce(Sum(open_amount, filter=Q(due_date__lt=today)), zero),
+            due=Coalesce(Sum("invoiced_amount", filter=window), zero),
+            received=Coalesce(Sum("received_amount", filter=window), zero),
+        )
+    )
+    return {row.pop("customer_id"): row for row in rows}
+
+
+def credit_status_from(
+    *,
+    customer: Customer,
+    figures: dict[str, Decimal] | None,
+    order_amount: Decimal,
+    minimum_collection_rate: Decimal,
+) -> CreditStatus:
+    figures = figures or {}
+    zero = Decimal("0")
+    due, received = figures.get("due", zero), figures.get("received", zero)
+    rate = None
+    if due > 0:
+        rate = (min(received, due) * 100 / due).quantize(Decimal("0.1"))
+    return CreditStatus(
+        limit=customer.credit_limit,
+        outstanding=max(figures.get("outstanding", zero), zero),
+        order_amount=order_amount,
+        collection_rate=rate,
+        minimum_collection_rate=minimum_collection_rate,
+        overdue=max(figures.get("overdue", zero), zero),
+    )
+
+
+def credit_status(
+    *,
+    customer: Customer,
+    order_amount: Decimal = Decimal("0"),
+    today: date | None = None,
+    minimum_collection_rate: Decimal = Decimal("80"),
+) -> CreditStatus:
+    """The credit check for one customer and an order amount."""
+    figures = credit_figures(customer_ids=[customer.pk], today=today).get(customer.pk)
+    return credit_status_from(
+        customer=customer,
+        figures=figures,
+        order_amount=order_amount,
+        minimum_collection_rate=minimum_collection_rate,
+    )

@@ -70,6 +70,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "document_form": QualificationDocumentForm(),
             "has_licence": any(d.kind == "business_licence" for d in customer.documents.all()),
+            "credit": selectors.credit_status(customer=customer)
+            if request.user.has_perm("customers.view_credit")
+            else None,
+            "payments": customer.payments.all()[:12]
+            if request.user.has_perm("customers.view_credit")
+            else (),
         },
     )
 

@@ -27,6 +27,34 @@ def _my_orders_to_fix(user):  # type: ignore[no-untyped-def]
     )
 
 
+def _orders_to_approve(user):  # type: ignore[no-untyped-def]
+    from orders.models import Order, OrderStatus
+
+    statuses = []
+    if user.has_perm("orders.approve_order"):
+        statuses.append(OrderStatus.PENDING_APPROVAL)
+    if user.has_perm("orders.approve_large_order"):
+        statuses.append(OrderStatus.PENDING_DIRECTOR)
+    return (
+        Order.objects.filter(status__in=statuses)
+        .exclude(created_by=user)
+        .select_related("customer")
+        .order_by("submitted_at")
+    )
+
+
+def _requests_to_decide(user):  # type: ignore[no-untyped-def]
+    from orders.models import Order, OrderStatus
+
+    return (
+        Order.objects.filter(cancel_requested_at__isnull=False)
+        .exclude(status=OrderStatus.CANCELLED)
+        .exclude(cancel_requested_by=user)
+        .select_related("customer")
+        .order_by("cancel_requested_at")
+    )
+
+
 def _count_active_products(user):  # type: ignore[no-untyped-def]
     from orders.models import Product
 
@@ -79,6 +107,70 @@ class OrdersConfig(AppConfig):
             "orders.view_prices",
         )
 
+        register_nav(
+            NavItem(
+                "orders",
+                _("Orders"),
+                "orders:list",
+                "receipt",
+                permission="orders.view_order",
+                order=10,
+            )
+        )
+        register_nav(
+            NavItem(
+                "approvals",
+                _("Approvals"),
+                "orders:approvals",
+                "check2-square",
+                permission="orders.approve_order",
+                order=12,
+            )
+        )
+        register_nav(
+            NavItem(
+                "approvals_director",
+                _("Approvals"),
+                "orders:approvals",
+                "check2-square",
+                permission="orders.approve_large_order",
+                order=12,
+            )
+        )
+        register_work_source(
+            (r.SALES_MANAGER, r.SALES_DIRECTOR),
+            key="orders_to_approve",
+            label=_("Orders waiting for my approval"),
+            source=_orders_to_approve,
+            url="orders:approvals",
+            icon="check2-square",
+            order=5,
+        )
+        register_work_source(
+            (r.SALES_MANAGER,),
+            key="cancellations_to_decide",
+            label=_("Cancellations to decide"),
+            source=_requests_to_decide,
+            url="orders:approvals",
+            icon="x-octagon",
+            order=6,
+        )
+        register_home_action(
+            (r.SALES_MANAGER, r.SALES_DIRECTOR),
+            HomeAction(
+                _("Orders waiting for my approval"),
+                "orders:approvals",
+                "check2-square",
+                count=lambda user: _orders_to_approve(user).count(),
+                order=1,
+            ),
+        )
+        register_home_action(
+            r.ALL_ROLES,
+            HomeAction(
+                _("Orders"), "orders:list", "receipt", permission="orders.view_order", order=80
+            ),
+        )
         register_nav(
             NavItem(
                 "catalog",

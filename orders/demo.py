@@ -53,3 +53,82 @@ def load(stdout: TextIO) -> None:
         )
         created += was_created
     stdout.write(f"  demo products: {created}\n")
+    load_orders(stdout)
+
+
+def load_orders(stdout: TextIO) -> None:
+    """A few orders in each early state, entered and reviewed through the real services."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from customers.models import Customer
+    from orders import services
+    from orders.models import Order, OrderLine
+
+    if Order.objects.exists():
+        return
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assistant, reviewer = users.get("assistant"), users.get("assistant2")
+    manager, director = users.get("manager"), users.get("director")
+    if not all([assistant, reviewer, manager, director]):
+        return
+    products = {p.code: p for p in Product.objects.all()}
+    customers = list(Customer.objects.filter(qualification_status="qualified").order_by("code"))
+    today = timezone.localdate()
+    # (customer index, [(product code, quantity)], payment terms, how far it goes)
+    plan = [
+        (0, [("S-001", 10)], "deposit_30", "director"),
+        (1, [("SW-24", 3), ("CBL-CAT6", 2)], "net_30", "confirmed"),
+        (2, [("S-002", 2)], "net_30", "approval"),
+        (3, [("UPS-3K", 1)], "prepaid", "needs_info"),
+        (4, [("SSD-1T", 20), ("RAM-32", 8)], "net_30", "review"),
+        (5, [("WS-01", 1)], "net_60", "review"),
+        (6, [("SV-INST", 2)], "prepaid", "confirmed"),
+        (7, [("MON-27", 5)], "on_delivery", "draft"),
+    ]
+    for index, lines, terms, stage in plan:
+        customer = customers[index % len(customers)]
+        contact = customer.contacts.first()
+        address = customer.addresses.first()
+        kind = "service" if lines[0][0].startswith("SV-") else "goods"
+        order = Order.objects.create(
+            customer=customer,
+            kind=kind,
+            owner=assistant,
+            created_by=assistant,
+            contact_name=contact.name if contact else "",
+            contact_phone=contact.mobile if contact else "",
+            requested_delivery_date=today + timedelta(days=15 + index),
+            payment_terms=terms,
+            delivery_address=address.address if address else "",
+            source_channel="phone",
+        )
+        for position, (code, quantity) in enumerate(lines, start=1):
+            product = products[code]
+            OrderLine.objects.create(
+                order=order,
+                position=position,
+                product=product,
+                spec=product.spec,
+                unit=product.unit,
+                quantity=quantity,
+                unit_price=product.list_price,
+            )
+        services.order_recalculate_total(order=order)
+        if stage == "draft":
+            continue
+        services.order_submit(actor=assistant, order=order, confirm_duplicate=True)
+        if stage == "review":
+            continue
+        if stage == "needs_info":
+            services.order_request_info(actor=reviewer, order=order, reason="请与客户确认交付日期")
+            continue
+        services.order_pass_review(actor=reviewer, order=order, note="资料齐全")
+        if stage == "approval":
+            continue
+        services.order_approve(actor=manager, order=order)
+        if stage == "confirmed" and Order.objects.get(pk=order.pk).status == "pending_director":
+            services.order_director_approve(actor=director, order=order)
+    stdout.write(f"  demo orders: {Order.objects.count()}\n")

@@ -41,3 +41,20 @@ class DuplicateOrderWarning(OrderError):
     def __init__(self, message: object, duplicate_pk: int) -> None:
         super().__init__(message, code="duplicate")
         self.duplicate_pk = duplicate_pk
+
+
+MSG_ON_CREDIT_HOLD = _(
+    "The order is on credit hold: a sales manager must release it, with a reason, before approval."
+)
+MSG_CREDIT_HOLD_PLACED = _("The credit check failed; the order is on credit hold: %(reasons)s")
+MSG_NOT_ON_HOLD = _("The order is not on credit hold.")
+MSG_CANCEL_ALREADY_REQUESTED = _("A cancellation has already been requested for this order.")
+MSG_NO_CANCEL_REQUEST = _("Nobody has requested to cancel this order.")
+MSG_CANNOT_CANCEL = _("An order that has shipped can no longer be cancelled.")
+MSG_NOTHING_CHANGED = _("Nothing was changed.")
+MSG_NOT_CHANGEABLE = _("Only confirmed orders that have not shipped can be changed here.")
+MSG_LINES_ONLY_WHEN_CONFIRMED = _(
+    "Lines and prices can only change before preparation starts; ask the warehouse first."
+)
+MSG_CHANGE_PENDING = _("A change request for this order is already waiting for a decision.")
+MSG_CHANGE_DECIDED = _("This change request has already been decided.")

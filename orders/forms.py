@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import roles
 from core.people import person_name
-from core.validators import validate_mobile
+from core.validators import validate_mobile, validate_postcode
 from customers.models import Customer, Industry, Region
 from orders.exceptions import MSG_DELIVERY_BEFORE_ORDER
 from orders.models import ContactChannel, Order, OrderLine, Product, ProductKind
@@ -238,3 +238,87 @@ class QuickCustomerForm(forms.Form):
                 MSG_QUICK_CUSTOMER_EXISTS, params={"existing": f"{existing.code} {existing.name}"}
             )
         return name
+
+
+class OrderChangeForm(forms.Form):
+    """A change to a confirmed order: dates, address, requirements and line quantities/prices."""
+
+    requested_delivery_date = forms.DateField(
+        label=_("Requested delivery date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    delivery_address = forms.CharField(label=_("Delivery address"), max_length=300, required=False)
+    delivery_postcode = forms.CharField(
+        label=_("Postcode"), max_length=6, required=False, validators=[validate_postcode]
+    )
+    special_requirements = forms.CharField(
+        label=_("Special requirements"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    HEADER_FIELDS = (
+        "requested_delivery_date",
+        "delivery_address",
+        "delivery_postcode",
+        "special_requirements",
+    )
+
+    def __init__(self, *args: Any, order: Order, lines: list[OrderLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order, self.lines = order, lines
+        for name in self.HEADER_FIELDS:
+            self.fields[name].initial = getattr(order, name)
+        for line in lines:
+            self.fields[f"line_{line.pk}_quantity"] = forms.DecimalField(
+                label=_("Quantity"),
+                min_value=Decimal("0.01"),
+                max_digits=12,
+                decimal_places=2,
+                initial=line.quantity,
+                error_messages={"invalid": MSG_QUANTITY_NOT_A_NUMBER},
+            )
+            self.fields[f"line_{line.pk}_unit_price"] = forms.DecimalField(
+                label=_("Unit price"),
+                min_value=Decimal("0"),
+                max_digits=14,
+                decimal_places=2,
+                initial=line.unit_price,
+                error_messages={"invalid": MSG_PRICE_NOT_A_NUMBER, "min_value": MSG_PRICE_NEGATIVE},
+            )
+
+    def line_fields(self) -> list[tuple[OrderLine, forms.BoundField, forms.BoundField]]:
+        return [
+            (line, self[f"line_{line.pk}_quantity"], self[f"line_{line.pk}_unit_price"])
+            for line in self.lines
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        delivery = cleaned.get("requested_delivery_date")
+        if delivery and delivery < self.order.order_date:
+            self.add_error("requested_delivery_date", MSG_DELIVERY_BEFORE_ORDER)
+        return cleaned
+
+    def payload(self) -> dict[str, Any]:
+        """Only what differs from the order: {"order": {...}, "lines": {pk: {...}}} as JSON."""
+        data = self.cleaned_data
+        header = {}
+        for name in self.HEADER_FIELDS:
+            new, old = data.get(name), getattr(self.order, name)
+            if (new or None) != (old or None):
+                header[name] = new.isoformat() if hasattr(new, "isoformat") else (new or "")
+        lines: dict[str, dict[str, str]] = {}
+        for line in self.lines:
+            for name in ("quantity", "unit_price"):
+                new = data.get(f"line_{line.pk}_{name}")
+                if new is not None and new != getattr(line, name):
+                    lines.setdefault(str(line.pk), {})[name] = str(new)
+        payload: dict[str, Any] = {}
+        if header:
+            payload["order"] = header
+        if lines:
+            payload["lines"] = lines
+        return payload

@@ -735,3 +735,192 @@ class OrderAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ApprovalPolicy(models.Model):
+    """The approval rules an administrator may change (one row, edited in the admin).
+
+    Defaults follow the customer's process: orders above 10,000 CNY, or with
+    special terms, need the sales director too (seed 000 step 2).
+    """
+
+    director_threshold = models.DecimalField(
+        _("director approval above (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    max_discount_percent = models.DecimalField(
+        _("largest discount without the director (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    max_below_list_percent = models.DecimalField(
+        _("largest price cut below list price without the director (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    standard_payment_terms = models.JSONField(
+        _("standard payment terms"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the payment terms that are not special terms."),
+    )
+    minimum_collection_rate = models.DecimalField(
+        _("lowest acceptable collection rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("80.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    change_window_hours = models.PositiveSmallIntegerField(
+        _("free change window after confirmation (hours)"), default=2
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policy")
+
+    def __str__(self) -> str:
+        return str(_("Approval policy"))
+
+    @classmethod
+    def current(cls) -> ApprovalPolicy:
+        policy, _created = cls.objects.get_or_create(
+            pk=1,
+            defaults={
+                "standard_payment_terms": [
+                    PaymentTerms.PREPAID,
+                    PaymentTerms.ON_DELIVERY,
+                    PaymentTerms.NET_30,
+                ]
+            },
+        )
+        return policy
+
+
+class OrderChangeStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved and applied")
+    DECLINED = "declined", _("Declined")
+
+
+class OrderChange(models.Model):
+    """A change to a confirmed order: applied at once inside the change window, else a request.
+
+    ``changes`` lists {"field", "label", "old", "new"} entries (lines as
+    "line N quantity" etc.), which is what the timeline shows.
+    """
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="changes"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=OrderChangeStatus.choices)
+    changes = models.JSONField(_("changes"), default=list)
+    # What to apply when a request is approved: {"order": {...}, "lines": {pk: {...}}}.
+    payload = models.JSONField(_("proposed values"), default=dict)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("order change")
+        verbose_name_plural = _("order changes")
+        ordering = ["-requested_at"]
+        constraints = [
+            # One open request at a time: a second one would be decided on stale values.
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="pending"), name="one_pending_change_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.get_status_display()}"
+
+
+# --- Spreadsheet import jobs (issue 10) -------------------------------------------
+# Owned by orders/spreadsheet.py; kept in one block at the end of the module.
+
+
+class ImportJobStatus(models.TextChoices):
+    VALIDATING = "validating", _("Checking the file")
+    INVALID = "invalid", _("Errors found")
+    READY = "ready", _("Ready to import")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet: its preview (row by row), progress and result.
+
+    The preview lives in ``report`` so the user can leave the page and come back;
+    progress counters are written from a separate connection while the import's
+    own transaction is still open (see orders.spreadsheet.ProgressReporter).
+    """
+
+    file = models.FileField(_("file"), upload_to=PrivateUploadTo("imports"), max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ImportJobStatus.choices,
+        default=ImportJobStatus.VALIDATING,
+    )
+    total_rows = models.PositiveIntegerField(_("number of rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    create_missing = models.BooleanField(_("create missing customers and products"), default=False)
+    report = models.JSONField(_("preview"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportJobStatus.VALIDATING, ImportJobStatus.IMPORTING)

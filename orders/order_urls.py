@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import document_views, list_views, order_views
+from orders import approval_views, document_views, list_views, order_views
 
 app_name = "orders"
 
@@ -11,7 +11,19 @@ urlpatterns = [
     path("totals/", order_views.totals, name="totals"),
     path("customer-search/", order_views.customer_search, name="customer_search"),
     path("customer-quick-create/", order_views.customer_quick_create, name="customer_quick_create"),
+    path("approvals/", approval_views.approval_inbox, name="approvals"),
     path("<int:pk>/", order_views.order_detail, name="detail"),
+    path("<int:pk>/approve/", approval_views.order_approve, name="approve"),
+    path("<int:pk>/return/", approval_views.order_return, name="return"),
+    path("<int:pk>/credit-release/", approval_views.order_credit_release, name="credit_release"),
+    path("<int:pk>/cancel-request/", approval_views.order_cancel_request, name="cancel_request"),
+    path("<int:pk>/cancel-decide/", approval_views.order_cancel_decide, name="cancel_decide"),
+    path("<int:pk>/change/", approval_views.order_change, name="change"),
+    path(
+        "<int:pk>/changes/<int:change_pk>/decide/",
+        approval_views.order_change_decide,
+        name="change_decide",
+    ),
     path("<int:pk>/edit/", order_views.order_edit, name="edit"),
     path("<int:pk>/submit/", order_views.order_submit, name="submit"),
     path("<int:pk>/request-info/", order_views.order_request_info, name="request_info"),
@@ -27,4 +39,13 @@ urlpatterns = [
     ),
     path("<int:pk>/review-form/", document_views.review_form, name="review_form"),
     path("<int:pk>/review-form.pdf", document_views.review_form_pdf, name="review_form_pdf"),
+    path("<int:pk>/confirmation/", document_views.confirmation, name="confirmation"),
+    path("<int:pk>/confirmation.pdf", document_views.confirmation_pdf, name="confirmation_pdf"),
+    path("<int:pk>/transfer/", document_views.transfer, name="transfer"),
+    path("<int:pk>/transfer.pdf", document_views.transfer_pdf, name="transfer_pdf"),
 ]
+
+# Spreadsheet import and exports (issue 10).
+from orders import import_urls  # noqa: E402
+
+urlpatterns += import_urls.urlpatterns

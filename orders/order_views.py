@@ -20,6 +20,7 @@ from customers.models import Contact, Customer, QualificationStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_save
 from orders import services
+from orders.approval import approval_hints, order_credit_status
 from orders.exceptions import DuplicateOrderWarning, OrderError, OrderPermissionDenied
 from orders.forms import (
     AttachmentForm,
@@ -30,7 +31,8 @@ from orders.forms import (
     ReasonForm,
     ReviewPassForm,
 )
-from orders.models import Order, OrderAttachment, OrderStatus
+from orders.models import CANCELLABLE_STATUSES, Order, OrderAttachment, OrderStatus
+from orders.services import CHANGEABLE_STATUSES
 
 
 def _order(pk: int) -> Order:
@@ -224,6 +226,11 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     status = order.status
     may_submit, may_review = order.user_may_submit(user), order.user_may_review(user)
+    pending_change = order.changes.filter(status="pending").select_related("requested_by").first()
+    is_owner = user.has_perm("orders.add_order") and user.pk in (
+        order.created_by_id,
+        order.owner_id,
+    )
     actions = {
         "edit": order.is_editable and may_submit,
         "submit": status in (OrderStatus.DRAFT, OrderStatus.RETURNED) and may_submit,
@@ -231,7 +238,35 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log_contact": status == OrderStatus.NEEDS_INFO and (may_submit or may_review),
         "resubmit": status == OrderStatus.NEEDS_INFO and may_submit,
         "attach": may_submit or may_review,
+        "approve": (
+            (
+                status == OrderStatus.PENDING_APPROVAL
+                and order.user_may_approve(user)
+                and not order.credit_hold
+            )
+            or (status == OrderStatus.PENDING_DIRECTOR and order.user_may_approve_as_director(user))
+        ),
+        "return": (status == OrderStatus.PENDING_APPROVAL and order.user_may_approve(user))
+        or (status == OrderStatus.PENDING_DIRECTOR and order.user_may_approve_as_director(user)),
+        "credit_release": order.credit_hold
+        and user.has_perm("orders.release_credit_hold")
+        and user.pk != order.created_by_id,
+        "cancel_request": status in CANCELLABLE_STATUSES
+        and order.cancel_requested_at is None
+        and (is_owner or user.has_perm("orders.approve_cancellation")),
+        "cancel_decide": order.cancel_requested_at is not None
+        and status != OrderStatus.CANCELLED
+        and user.has_perm("orders.approve_cancellation")
+        and user.pk != order.cancel_requested_by_id,
+        "change": status in CHANGEABLE_STATUSES and is_owner and pending_change is None,
+        "change_decide": pending_change is not None
+        and user.has_perm("orders.approve_cancellation")
+        and user.pk != pending_change.requested_by_id,
     }
+    show_credit = user.has_perm("customers.view_credit") and status in (
+        OrderStatus.PENDING_APPROVAL,
+        OrderStatus.PENDING_DIRECTOR,
+    )
     clocks = SlaClock.objects.for_target(order).select_related("owner").order_by("-started_at")
     return render(
         request,
@@ -249,6 +284,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pass_form": ReviewPassForm(),
             "contact_form": ContactLogForm(initial={"person": order.contact_name}),
             "attachment_form": AttachmentForm(),
+            "pending_change": pending_change,
+            "changes": order.changes.select_related("requested_by", "decided_by"),
+            "credit": order_credit_status(order) if show_credit else None,
+            "hints": approval_hints(order)
+            if status in (OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR)
+            else None,
+            "confirmed": order.confirmed_at is not None,
         },
     )
 

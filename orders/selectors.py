@@ -132,7 +132,9 @@ def order_status_counts(qs: QuerySet[Order]) -> dict[str, int]:
 def order_review_form(*, pk: int) -> Order:
     """An order with everything the preliminary review form prints."""
     return (
-        Order.objects.select_related("customer", "owner", "created_by", "reviewed_by")
+        Order.objects.select_related(
+            "customer", "owner", "created_by", "reviewed_by", "approved_by", "director_approved_by"
+        )
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
             Prefetch("contacts", queryset=CustomerContactLog.objects.select_related("logged_by")),

@@ -87,7 +87,8 @@ def test_password_change_page_is_there_for_every_user(role_client):
 
 
 @pytest.mark.django_db
-def test_demo_data_loads_once_and_is_valid():
+def test_demo_data_loads_once_and_is_valid(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("load_demo", verbosity=0)
     call_command("load_demo", verbosity=0)  # the second run changes nothing
     assert Customer.objects.count() == 25
@@ -99,3 +100,7 @@ def test_demo_data_loads_once_and_is_valid():
     users = get_user_model().objects.prefetch_related("groups")
     held = {g.name for u in users for g in u.groups.all()}
     assert set(ALL_ROLES) <= held
+    from orders.models import Order
+
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert {"draft", "pending_review", "needs_info", "pending_approval", "confirmed"} <= statuses

@@ -105,16 +105,18 @@ def test_work_sources_show_for_the_roles_that_can_act(role_client, make_user, fa
     for n in range(7):
         Group.objects.create(name=f"待审批 订单{n}")
     manager = make_user("sales_manager")
-    rows = work_for(manager)
+    # Only the fake sources of this test; the business apps register real ones too.
+    rows = [r for r in work_for(manager) if r["key"].startswith("test_")]
     assert [(r["key"], r["count"]) for r in rows] == [("test_orders_to_approve", 7)]
     assert rows[0]["url"] == reverse("core:notifications") + "?status=pending_approval"
     assert len(rows[0]["objects"]) == 5
     assert rows[0]["more"] == 2
 
-    assert [(r["key"], r["count"]) for r in work_for(make_user("warehouse"))] == [
+    warehouse_rows = work_for(make_user("warehouse"))
+    assert [(r["key"], r["count"]) for r in warehouse_rows if r["key"].startswith("test_")] == [
         ("test_stock_alerts", 4)
     ]
-    assert work_for(make_user("logistics")) == []
+    assert not [r for r in work_for(make_user("logistics")) if r["key"].startswith("test_")]
 
     client = role_client("sales_manager")
     html = client.get(URL).content.decode()
@@ -140,7 +142,9 @@ def test_my_work_query_count_does_not_grow_with_rows(
             due_at=now + timedelta(hours=n - 10),
             started_at=now - timedelta(days=1),
         )
-    with django_assert_max_num_queries(10):
+    # Each registered work source costs a count (and a preview when it has rows); the
+    # clocks themselves cost the same whether there are 25 or 2,500.
+    with django_assert_max_num_queries(16):
         response = client.get(URL)
     assert len(_rows(response.content.decode())) == 25
 

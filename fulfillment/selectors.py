@@ -1,0 +1,216 @@
+"""Reads of fulfillment for pages and "my work": constant query counts, database arithmetic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from fulfillment.models import (
+    ZERO,
+    FulfillmentLine,
+    OrderFulfillment,
+    ProgressEntry,
+    PurchaseAlert,
+    Shipment,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from orders.models import Order, OrderKind, OrderStatus
+
+# How long a cancelled order stays on the warehouse page as "preparation stopped".
+STOPPED_VISIBLE_DAYS = 30
+
+_DECIMAL = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _orders(status: str) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(status=status, kind=OrderKind.GOODS)
+        .select_related("customer", "owner", "fulfillment__warehouse")
+        .order_by(F("requested_delivery_date").asc(nulls_last=True), "pk")
+    )
+
+
+def _late_entry(today: Any) -> Exists:
+    return Exists(
+        ProgressEntry.objects.filter(
+            order=OuterRef("pk"), actual_end__isnull=True, planned_end__lt=today
+        )
+    )
+
+
+def orders_to_confirm() -> QuerySet[Order]:
+    """Confirmed goods orders whose stock the warehouse has not confirmed yet."""
+    return _orders(OrderStatus.CONFIRMED)
+
+
+def orders_preparing() -> QuerySet[Order]:
+    today = timezone.localdate()
+    last_entry = ProgressEntry.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-pk")
+    return _orders(OrderStatus.PREPARING).annotate(
+        is_late=_late_entry(today),
+        past_promise=Case(
+            When(fulfillment__promised_date__lt=today, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        last_stage=Subquery(last_entry.values("stage")[:1]),
+        last_entry_at=Subquery(last_entry.values("created_at")[:1]),
+    )
+
+
+def orders_preparing_late() -> QuerySet[Order]:
+    return orders_preparing().filter(Q(is_late=True) | Q(past_promise=True))
+
+
+def orders_ready_to_ship() -> QuerySet[Order]:
+    return _orders(OrderStatus.READY_TO_SHIP).annotate(
+        ordered=Coalesce(Sum("fulfillment__lines__quantity"), Value(ZERO), output_field=_DECIMAL),
+        shipped=Coalesce(Sum("fulfillment__lines__shipped"), Value(ZERO), output_field=_DECIMAL),
+    )
+
+
+def orders_in_transit() -> QuerySet[Order]:
+    return _orders(OrderStatus.SHIPPED).prefetch_related(
+        Prefetch("shipments", queryset=Shipment.objects.order_by("sequence"))
+    )
+
+
+def orders_to_negotiate(user: Any) -> QuerySet[OrderFulfillment]:
+    """Orders of ``user`` whose later deliverable date the customer has not answered."""
+    qs = OrderFulfillment.objects.filter(
+        needs_negotiation=True, customer_answer="", stopped_at__isnull=True
+    ).select_related("order__customer")
+    if not user.has_perm("orders.approve_order"):
+        qs = qs.filter(order__owner=user)
+    return qs.order_by("deliverable_date", "pk")
+
+
+def open_purchase_alerts() -> QuerySet[PurchaseAlert]:
+    return PurchaseAlert.objects.filter(resolved_at__isnull=True).select_related(
+        "stock__product", "stock__warehouse"
+    )
+
+
+def stopped_recently() -> QuerySet[OrderFulfillment]:
+    since = timezone.now() - timedelta(days=STOPPED_VISIBLE_DAYS)
+    return (
+        OrderFulfillment.objects.filter(stopped_at__gte=since)
+        .select_related("order__customer", "warehouse")
+        .order_by("-stopped_at")
+    )
+
+
+def warehouse_dashboard() -> dict[str, Any]:
+    return {
+        "to_confirm": list(orders_to_confirm()),
+        "preparing": list(orders_preparing()),
+        "ready": list(orders_ready_to_ship()),
+        "alerts": list(open_purchase_alerts()),
+        "stopped": list(stopped_recently()),
+    }
+
+
+def logistics_dashboard() -> dict[str, Any]:
+    return {
+        "ready": list(orders_ready_to_ship()),
+        "in_transit": list(orders_in_transit()),
+    }
+
+
+def stock_levels(*, filters: dict[str, Any]) -> QuerySet[StockLevel]:
+    qs = StockLevel.objects.select_related("warehouse", "product").annotate(
+        available_qty=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=_DECIMAL),
+    )
+    qs = qs.annotate(
+        is_low=Case(
+            When(safety_stock__gt=0, available_qty__lt=F("safety_stock"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    if filters.get("warehouse"):
+        qs = qs.filter(warehouse__code=filters["warehouse"])
+    q = (filters.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(product__code__icontains=q) | Q(product__name__icontains=q))
+    if filters.get("low") == "1":
+        qs = qs.filter(is_low=True)
+    return qs.order_by("warehouse__code", "product__code")
+
+
+def recent_movements(*, limit: int = 30) -> list[StockMovement]:
+    return list(
+        StockMovement.objects.select_related(
+            "stock__warehouse", "stock__product", "order", "actor"
+        )[:limit]
+    )
+
+
+def warehouses() -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(is_active=True).order_by("code")
+
+
+def order_fulfillment(*, pk: int) -> Order:
+    """One order with everything its fulfillment page shows, in a fixed number of queries."""
+    return (
+        Order.objects.select_related(
+            "customer",
+            "customer__account_manager",
+            "owner",
+            "fulfillment__warehouse",
+            "fulfillment__responsible",
+            "fulfillment__stock_confirmed_by",
+            "fulfillment__answered_by",
+            "shipment_preparation__qc_inspector",
+            "shipment_preparation__prepared_by",
+        )
+        .prefetch_related(
+            "lines__product",
+            Prefetch(
+                "fulfillment__lines",
+                queryset=FulfillmentLine.objects.select_related("order_line__product"),
+            ),
+            Prefetch(
+                "progress_entries",
+                queryset=ProgressEntry.objects.select_related("owner", "recorded_by"),
+            ),
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.select_related("shipped_by").prefetch_related(
+                    "lines__order_line__product"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def shipment_document(*, pk: int) -> Shipment:
+    return (
+        Shipment.objects.select_related(
+            "order__customer", "order__owner", "warehouse", "shipped_by"
+        )
+        .prefetch_related("lines__order_line__product")
+        .get(pk=pk)
+    )

@@ -1,0 +1,214 @@
+"""Fulfillment pages: permissions (403 on hand-made POSTs), work pages, documents."""
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import has_transition_perm
+
+from fulfillment import services
+from fulfillment.tests.conftest import make_order, put_stock
+from orders.models import OrderStatus
+from tests.pdf import pdf_font_families, pdf_text, pdf_to_png
+
+pytestmark = pytest.mark.django_db
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def shipped_order(assistant, keeper, shipper, beijing, server_a):
+    put_stock(beijing, server_a, 20)
+    order = make_order(
+        assistant, server_a, 10, number="202611-001", special_requirements="需定制logo"
+    )
+    services.fulfillment_allocate(order=order)
+    services.fulfillment_confirm_stock(
+        actor=keeper,
+        order=order,
+        line_statuses={order.lines.get().pk: "in_stock"},
+        deliverable_date=timezone.localdate() + timedelta(days=5),
+    )
+    from fulfillment.models import ProgressEntry
+
+    services.progress_entry_add(
+        actor=keeper,
+        order=order,
+        entry=ProgressEntry(
+            stage="packing", owner=keeper, planned_end=timezone.localdate(), note="已完成包装"
+        ),
+    )
+    services.preparation_save(
+        actor=keeper,
+        order=order,
+        form_data={
+            "packing": "木箱加固",
+            "package_count": 3,
+            "qc_result": "passed",
+            "qc_report": "外观、通电测试合格",
+        },
+    )
+    services.fulfillment_mark_ready(actor=keeper, order=order)
+    services.shipment_create(
+        actor=shipper,
+        order=order,
+        quantities={order.lines.get().pk: Decimal("6")},
+        carrier="顺丰速运",
+        method="express",
+        tracking_number="SF1234567890",
+        eta=timezone.localdate() + timedelta(days=2),
+    )
+    return order
+
+
+def test_sales_assistant_cannot_confirm_stock_or_ship_by_hand_made_post(
+    client, assistant, keeper, beijing, server_a
+):
+    put_stock(beijing, server_a, 10)
+    order = make_order(assistant, server_a, 1)
+    client.force_login(assistant)
+    line = order.lines.get()
+    response = client.post(
+        reverse("fulfillment:confirm_stock", args=[order.pk]),
+        {f"line_{line.pk}": "in_stock", "deliverable_date": "2030-01-01"},
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("fulfillment:ship", args=[order.pk]),
+        {
+            f"qty_{line.pk}": "1",
+            "carrier": "x",
+            "method": "express",
+            "tracking_number": "1",
+            "eta": "2030-01-01",
+        },
+    )
+    assert response.status_code == 403
+    response = client.post(reverse("fulfillment:mark_ready", args=[order.pk]))
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+
+
+def test_warehouse_cannot_approve_orders(client, keeper, assistant, server_a):
+    order = make_order(assistant, server_a, 1, status="pending_approval")
+    assert not has_transition_perm(order.approve, keeper)
+    client.force_login(keeper)
+    url = reverse("orders:approve", args=[order.pk])
+    assert client.post(url, {"note": ""}).status_code == 403
+    order.refresh_from_db()
+    assert order.status == "pending_approval"
+
+
+def test_warehouse_confirms_stock_through_the_page(client, assistant, keeper, beijing, server_a):
+    put_stock(beijing, server_a, 10)
+    order = make_order(assistant, server_a, 3)
+    services.fulfillment_allocate(order=order)
+    client.force_login(keeper)
+    page = client.get(reverse("fulfillment:order", args=[order.pk]))
+    assert page.status_code == 200
+    assert "confirm-stock" in page.content.decode()
+    line = order.lines.get()
+    response = client.post(
+        reverse("fulfillment:confirm_stock", args=[order.pk]),
+        {
+            f"line_{line.pk}": "in_stock",
+            "deliverable_date": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PREPARING
+
+
+def test_refused_confirmation_shows_a_message_not_an_error(
+    client, assistant, keeper, beijing, server_a
+):
+    put_stock(beijing, server_a, 1)
+    order = make_order(assistant, server_a, 3)
+    client.force_login(keeper)
+    line = order.lines.get()
+    response = client.post(
+        reverse("fulfillment:confirm_stock", args=[order.pk]),
+        {f"line_{line.pk}": "in_stock", "deliverable_date": "2030-01-01"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "服务器A型" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name,role", [("fulfillment:warehouse", "keeper"), ("fulfillment:logistics", "shipper")]
+)
+def test_work_pages_use_a_constant_number_of_queries(
+    client,
+    request,
+    name,
+    role,
+    assistant,
+    keeper,
+    shipper,
+    beijing,
+    server_a,
+    django_assert_max_num_queries,
+):
+    put_stock(beijing, server_a, 100)
+    for status in ("confirmed", "preparing", "ready_to_ship", "shipped"):
+        for _ in range(3):
+            order = make_order(assistant, server_a, 1, status=status)
+            if status == "confirmed":
+                services.fulfillment_allocate(order=order)
+    client.force_login(request.getfixturevalue(role))
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_warehouse_page_is_not_for_sales_assistants(client, assistant):
+    client.force_login(assistant)
+    assert client.get(reverse("fulfillment:warehouse")).status_code == 403
+    assert client.get(reverse("fulfillment:logistics")).status_code == 403
+
+
+def test_stock_page_and_order_page_render(
+    client, shipped_order, keeper, django_assert_max_num_queries
+):
+    client.force_login(keeper)
+    assert client.get(reverse("fulfillment:stock")).status_code == 200
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("fulfillment:order", args=[shipped_order.pk]))
+    assert response.status_code == 200
+    assert "SF1234567890" in response.content.decode()
+
+
+def test_preparation_form_page_and_pdf(client, shipped_order, keeper):
+    client.force_login(keeper)
+    page = client.get(reverse("fulfillment:preparation_form", args=[shipped_order.pk]))
+    assert page.status_code == 200
+    response = client.get(reverse("fulfillment:preparation_form_pdf", args=[shipped_order.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    text = pdf_text(pdf)
+    # The title in Chinese once the translations are compiled, in English until then.
+    assert "发货准备单" in text or "Shipment preparation form" in text
+    for expected in ("202611-001", "服务器A型", "木箱加固", "合格", shipped_order.customer.name):
+        assert expected in text, expected
+    assert pdf_font_families(pdf) == {"notosanscjksc"}
+    pdf_to_png(pdf, ARTIFACTS / "fulfillment-preparation-form.png")
+
+
+def test_delivery_note_page_and_pdf(client, shipped_order, shipper):
+    client.force_login(shipper)
+    shipment = shipped_order.shipments.get()
+    assert client.get(reverse("fulfillment:delivery_note", args=[shipment.pk])).status_code == 200
+    response = client.get(reverse("fulfillment:delivery_note_pdf", args=[shipment.pk]))
+    pdf = response.content
+    text = pdf_text(pdf)
+    assert "发货单" in text or "Delivery note" in text
+    for expected in ("202611-001-1", "顺丰速运", "SF1234567890", "服务器A型", "北京仓"):
+        assert expected in text, expected
+    assert pdf_font_families(pdf) == {"notosanscjksc"}
+    pdf_to_png(pdf, ARTIFACTS / "fulfillment-delivery-note.png")

@@ -1,0 +1,79 @@
+"""The approval rules: when the director must approve, and the credit check.
+
+Pure reads — the services in orders.services decide what to do with the answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Max, Min
+from django.utils.translation import gettext as _
+
+from customers.selectors import CreditStatus, credit_status
+from orders.models import ApprovalPolicy, Order
+
+
+@dataclass
+class ApprovalHints:
+    """What the approver should see: the director rules that apply, discount and price hints."""
+
+    director_reasons: list[str] = field(default_factory=list)
+    max_discount: Decimal = Decimal("0")
+    lowest_price_ratio: Decimal | None = None  # unit price / list price, worst line, in %
+
+    @property
+    def needs_director(self) -> bool:
+        return bool(self.director_reasons)
+
+
+def approval_hints(order: Order, policy: ApprovalPolicy | None = None) -> ApprovalHints:
+    """Which of the director rules apply to ``order`` (one aggregate query over its lines)."""
+    policy = policy or ApprovalPolicy.current()
+    hints = ApprovalHints()
+    stats = order.lines.filter(product__list_price__gt=0).aggregate(
+        max_discount=Max("discount_percent"),
+        lowest_ratio=Min(F("unit_price") * Decimal("100") / F("product__list_price")),
+    )
+    all_lines = order.lines.aggregate(max_discount=Max("discount_percent"))
+    hints.max_discount = all_lines["max_discount"] or Decimal("0")
+    if stats["lowest_ratio"] is not None:
+        hints.lowest_price_ratio = Decimal(stats["lowest_ratio"]).quantize(Decimal("0.1"))
+
+    if order.total_amount > policy.director_threshold:
+        hints.director_reasons.append(
+            _("Total %(total)s is above %(threshold)s.")
+            % {
+                "total": f"¥{order.total_amount:,.2f}",
+                "threshold": f"¥{policy.director_threshold:,.2f}",
+            }
+        )
+    if order.payment_terms and order.payment_terms not in policy.standard_payment_terms:
+        hints.director_reasons.append(
+            _("Special payment terms: %(terms)s.") % {"terms": order.get_payment_terms_display()}
+        )
+    if hints.max_discount > policy.max_discount_percent:
+        hints.director_reasons.append(
+            _("A discount of %(discount)s%% is above the %(limit)s%% allowed.")
+            % {"discount": f"{hints.max_discount:g}", "limit": f"{policy.max_discount_percent:g}"}
+        )
+    floor = Decimal("100") - policy.max_below_list_percent
+    if hints.lowest_price_ratio is not None and hints.lowest_price_ratio < floor:
+        hints.director_reasons.append(
+            _("A unit price is %(cut)s%% below the list price (more than %(limit)s%%).")
+            % {
+                "cut": f"{Decimal('100') - hints.lowest_price_ratio:g}",
+                "limit": f"{policy.max_below_list_percent:g}",
+            }
+        )
+    return hints
+
+
+def order_credit_status(order: Order, policy: ApprovalPolicy | None = None) -> CreditStatus:
+    policy = policy or ApprovalPolicy.current()
+    return credit_status(
+        customer=order.customer,
+        order_amount=order.total_amount,
+        minimum_collection_rate=policy.minimum_collection_rate,
+    )

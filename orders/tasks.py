@@ -1,0 +1,19 @@
+"""Celery tasks of orders: thin wrappers around orders.spreadsheet."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from orders import spreadsheet
+
+
+@shared_task(name="orders.import_job_validate", ignore_result=True)
+def import_job_validate(job_id: int) -> str:
+    """Build the preview of a big spreadsheet; the page polls the job's progress."""
+    return spreadsheet.import_job_validate(job_id=job_id).status
+
+
+@shared_task(name="orders.import_job_run", ignore_result=True, time_limit=1800)
+def import_job_run(job_id: int) -> str:
+    """Import a previewed spreadsheet in one transaction (the page polls progress)."""
+    return spreadsheet.import_job_run(job_id=job_id).status
