@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	PORTAL_TESTING=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## Debian packages the browser and PDF tests need: Chromium, CJK fonts, poppler.

@@ -97,3 +97,10 @@ def load(stdout: TextIO) -> None:
     stdout.write(
         f"  warehouses: {len(warehouses)}, allocation rules: {rules}, stock levels: {levels}\n"
     )
+    # Demo orders are confirmed before the warehouses exist (orders load first):
+    # allocate them now, as the order_confirmed signal would have.
+    from fulfillment.services import fulfillment_allocate
+    from orders.models import Order, OrderStatus
+
+    for order in Order.objects.filter(status=OrderStatus.CONFIRMED, kind="goods"):
+        fulfillment_allocate(order=order)
