@@ -1,1 +1,463 @@
-"""Models arrive with their issue; the app is installed so it migrates from day one."""
+"""Customer acceptance, acceptance issues, after-sales tickets and follow-up visits.
+
+Step 5 of the customer's process (seed 000 step 4–5, seed 002 on complaints,
+repair records and revisits; DESIGN.md §4–5). The order's own state changes
+(accept, complete) stay in orders.Order's transitions; these tables hold what
+the account manager and after-sales record around them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.uploads import PrivateUploadTo
+
+
+class LineResult(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    EXCEPTIONS = "exceptions", _("Accepted with exceptions")
+    REJECTED = "rejected", _("Rejected")
+
+
+class IssueType(models.TextChoices):
+    DAMAGED_PACKAGING = "damaged_packaging", _("Damaged packaging")
+    QUANTITY_SHORT = "quantity_short", _("Quantity short")
+    QUALITY = "quality", _("Quality")
+    WRONG_SPEC = "wrong_spec", _("Wrong specification")
+    OTHER = "other", _("Other")
+
+
+class Acceptance(models.Model):
+    """The customer's signed acceptance of a delivered order (客户签收单)."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="acceptance",
+    )
+    signer = models.CharField(_("signed by (customer)"), max_length=50)
+    signed_on = models.DateField(_("signed on"))
+    receipt = models.FileField(
+        _("signed receipt"), upload_to=PrivateUploadTo("aftersales/receipts"), max_length=200
+    )
+    receipt_name = models.CharField(_("receipt file name"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acceptance")
+        verbose_name_plural = _("acceptances")
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.signer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:order", args=[self.order_id])
+
+
+class AcceptanceLine(models.Model):
+    """The result of one order line at acceptance, with the quantity it concerns."""
+
+    acceptance = models.ForeignKey(
+        Acceptance, verbose_name=_("acceptance"), on_delete=models.CASCADE, related_name="lines"
+    )
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="acceptance_lines",
+    )
+    result = models.CharField(_("result"), max_length=12, choices=LineResult.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("acceptance line")
+        verbose_name_plural = _("acceptance lines")
+        ordering = ["order_line__position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="acceptance_line_quantity_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["acceptance", "order_line"], name="acceptance_line_once_per_order_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line} {self.get_result_display()}"
+
+
+class AcceptanceIssue(models.Model):
+    """A problem the customer raised at acceptance (验收问题), with photos."""
+
+    acceptance = models.ForeignKey(
+        Acceptance, verbose_name=_("acceptance"), on_delete=models.CASCADE, related_name="issues"
+    )
+    line = models.ForeignKey(
+        AcceptanceLine,
+        verbose_name=_("acceptance line"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    issue_type = models.CharField(_("issue type"), max_length=20, choices=IssueType.choices)
+    description = models.TextField(_("description"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acceptance issue")
+        verbose_name_plural = _("acceptance issues")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_issue_type_display()}: {self.description[:40]}"
+
+
+class IssuePhoto(models.Model):
+    issue = models.ForeignKey(
+        AcceptanceIssue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(
+        _("photo"), upload_to=PrivateUploadTo("aftersales/photos"), max_length=200
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=PrivateUploadTo("aftersales/thumbs"), max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("issue photo")
+        verbose_name_plural = _("issue photos")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketKind(models.TextChoices):
+    REPAIR = "repair", _("Repair")
+    REPLACEMENT = "replacement", _("Replacement")
+    REFUND = "refund", _("Refund")
+    OTHER = "other", _("Other")
+
+
+class TicketSource(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("Acceptance issue")
+    COMPLAINT = "complaint", _("Customer complaint")
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
+
+
+class AftersalesTicket(models.Model):
+    """An after-sales case (售后工单): response within 24 h, resolution by the promised date."""
+
+    number = models.CharField(_("ticket number"), max_length=40, unique=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="aftersales_tickets",
+    )
+    issue = models.OneToOneField(
+        AcceptanceIssue,
+        verbose_name=_("acceptance issue"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ticket",
+    )
+    source = models.CharField(_("source"), max_length=12, choices=TicketSource.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=TicketKind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    description = models.TextField(_("problem description"))
+    customer_request = models.CharField(_("customer's request"), max_length=300, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="aftersales_tickets",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    promised_date = models.DateField(_("promised resolution date"), null=True, blank=True)
+    refund_amount = models.DecimalField(
+        _("refund amount (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("customer rating (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("customer's comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("after-sales ticket")
+        verbose_name_plural = _("after-sales tickets")
+        ordering = ["-opened_at"]
+        permissions = [
+            ("handle_ticket", _("Can handle after-sales tickets")),
+            ("open_ticket", _("Can open after-sales tickets from customer complaints")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
+                name="ticket_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gte=0),
+                name="ticket_refund_not_negative",
+            ),
+        ]
+        indexes = [
+            # "Is anything still open on this order?" (completion) and the order page.
+            models.Index(fields=["order", "status"], name="ticket_order_status_idx"),
+            # The after-sales work page: open tickets.
+            models.Index(
+                fields=["owner", "opened_at"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="ticket_open_owner_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:ticket", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TICKET_STATUSES
+
+    @property
+    def status_color(self) -> str:
+        return {"open": "danger", "in_progress": "warning", "resolved": "success"}[self.status]
+
+
+class TicketResponse(models.Model):
+    """A logged answer or progress note; the first one meets the 24-hour response clock."""
+
+    ticket = models.ForeignKey(
+        AftersalesTicket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="responses",
+    )
+    text = models.TextField(_("response"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket response")
+        verbose_name_plural = _("ticket responses")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RepairRecord(models.Model):
+    """维修记录 (seed 002): date, technician, fault, what was done, parts, result."""
+
+    ticket = models.ForeignKey(
+        AftersalesTicket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="repairs",
+    )
+    repair_date = models.DateField(_("repair date"), default=timezone.localdate)
+    technician = models.CharField(_("technician"), max_length=50)
+    fault = models.TextField(_("fault description"), blank=True)
+    work_done = models.TextField(_("what was done"))
+    parts = models.CharField(_("parts used"), max_length=300, blank=True)
+    result = models.CharField(_("result"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("repair record")
+        verbose_name_plural = _("repair records")
+        ordering = ["repair_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.repair_date}"
+
+
+class ReplacementStatus(models.TextChoices):
+    PLANNED = "planned", _("To be shipped")
+    SHIPPED = "shipped", _("Shipped")
+
+
+class ReplacementShipment(models.Model):
+    """The follow-up shipment of a replacement.
+
+    Kept here rather than as a fulfillment.Shipment: those ship an order's
+    remaining quantities while it is ready to ship, take stock out of the
+    warehouse and move the order to shipped — none of which may happen to an
+    order that is already delivered (no earlier step is reopened).
+    """
+
+    ticket = models.ForeignKey(
+        AftersalesTicket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="replacements",
+    )
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, default=Decimal("1")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReplacementStatus.choices,
+        default=ReplacementStatus.PLANNED,
+    )
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    eta = models.DateField(_("estimated arrival"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("replacement shipment")
+        verbose_name_plural = _("replacement shipments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="replacement_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.get_status_display()}"
+
+
+class VisitMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+
+
+class FollowUpVisit(models.Model):
+    """客户满意度回访: within 3 working days of acceptance (seed 000 step 5)."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="followup_visit",
+    )
+    method = models.CharField(_("method"), max_length=10, choices=VisitMethod.choices)
+    visit_date = models.DateField(_("date"), default=timezone.localdate)
+    person = models.CharField(_("customer contact"), max_length=50)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    feedback = models.TextField(_("feedback"), blank=True)
+    suggestions = models.TextField(_("suggestions"), blank=True)
+    new_demand = models.BooleanField(_("new demand came up"), default=False)
+    new_demand_note = models.TextField(_("new demand"), blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        ordering = ["-created_at"]
+        permissions = [("log_visit", _("Can log follow-up visits"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1) & Q(satisfaction__lte=5),
+                name="visit_satisfaction_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.visit_date}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:order", args=[self.order_id])

@@ -1,1 +1,372 @@
-"""Models arrive with their issue; the app is installed so it migrates from day one."""
+"""The document register, its access log, borrowing and disposal (seed 002: 存儲與保管,
+保管期限, 查閱與借閱, 保密管理).
+
+Every stored document — an upload of a lower app (qualification documents,
+order attachments, signed contract scans) or a generated PDF copy kept when it
+was downloaded — has one :class:`Document` row: category, confidentiality,
+retention period (by category, from settings) and disposal date. The archive
+reads every app's documents through the registry in archive/registry.py and
+writes only its own tables (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from core.uploads import PrivateUploadTo
+
+
+class DocumentCategory(models.TextChoices):
+    """Seed 002's document classes; each has its own retention period (archive.retention)."""
+
+    CUSTOMER_FILE = "customer_file", _("Customer file")
+    CREDIT_FILE = "credit_file", _("Credit file")
+    CONTRACT = "contract", _("Contract")
+    QUOTATION = "quotation", _("Quotation")
+    ORDER = "order", _("Order")
+    SHIPPING = "shipping", _("Shipping record")
+    AFTERSALES = "aftersales", _("After-sales record")
+    OTHER = "other", _("Other")
+
+
+class Confidentiality(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class DocumentOrigin(models.TextChoices):
+    STORED = "stored", _("Uploaded file")
+    GENERATED = "generated", _("Generated PDF")
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def active(self) -> DocumentQuerySet:
+        return self.filter(disposed_at__isnull=True)
+
+    def due_for_disposal(self, today=None) -> DocumentQuerySet:  # type: ignore[no-untyped-def]
+        return self.active().filter(disposal_date__lte=today or timezone.localdate())
+
+
+class Document(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    category = models.CharField(_("category"), max_length=20, choices=DocumentCategory.choices)
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=20,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=DocumentOrigin.choices, default=DocumentOrigin.STORED
+    )
+    # The object that holds (or produced) the file, in whichever app it lives.
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField(_("object ID"))
+    source = GenericForeignKey("content_type", "object_id")
+    # Generated PDFs are kept here; uploads stay where their app stored them.
+    file = models.FileField(
+        _("file"), upload_to=PrivateUploadTo("archive"), max_length=200, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    document_date = models.DateField(
+        _("retention counted from"),
+        help_text=_("Upload date, or the end of the contract / validity of the quotation."),
+    )
+    retention_years = models.PositiveSmallIntegerField(_("retention (years)"))
+    disposal_date = models.DateField(_("disposal date"))
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("disposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    disposal_note = models.TextField(_("disposal note"), blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registered document")
+        verbose_name_plural = _("document register")
+        ordering = ["-registered_at", "-id"]
+        permissions = [
+            ("view_confidential", _("Can open confidential documents without borrowing")),
+            ("dispose_document", _("Can confirm the disposal of documents")),
+        ]
+        constraints = [
+            # One register row per stored file / generated document of an object.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "origin"], name="archive_document_once"
+            ),
+        ]
+        indexes = [
+            # The data admin's "due for disposal" list.
+            models.Index(
+                fields=["disposal_date"],
+                condition=Q(disposed_at__isnull=True),
+                name="archive_document_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:document_open", args=[self.pk])
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidentiality == Confidentiality.CONFIDENTIAL
+
+    @property
+    def is_disposed(self) -> bool:
+        return self.disposed_at is not None
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    DOWNLOAD = "download", _("Downloaded")
+
+
+class DocumentAccessLog(models.Model):
+    """Every view and download of a confidential document, refused ones included."""
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="accesses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
+    granted = models.BooleanField(_("granted"))
+    borrowing = models.ForeignKey(
+        "archive.Borrowing",
+        verbose_name=_("borrowing"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("document access")
+        verbose_name_plural = _("document access log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.user} {self.action}"
+
+
+class BorrowingStatus(models.TextChoices):
+    PENDING_DEPARTMENT = "pending_department", _("Waiting for the department head")
+    PENDING_SALES_HEAD = "pending_sales_head", _("Waiting for the sales head")
+    PENDING_GM = "pending_gm", _("Waiting for the general manager")
+    ON_LOAN = "on_loan", _("On loan")
+    RETURNED = "returned", _("Returned")
+    REJECTED = "rejected", _("Rejected")
+
+
+BORROWING_STATUS_COLORS = {
+    "pending_department": "info",
+    "pending_sales_head": "info",
+    "pending_gm": "warning",
+    "on_loan": "success",
+    "returned": "secondary",
+    "rejected": "dark",
+}
+
+PENDING_BORROWING = (
+    BorrowingStatus.PENDING_DEPARTMENT,
+    BorrowingStatus.PENDING_SALES_HEAD,
+    BorrowingStatus.PENDING_GM,
+)
+
+
+def _decider(b: Borrowing, user: object, perm: str) -> bool:
+    # Four eyes: nobody approves their own request.
+    return user.has_perm(perm) and user.pk != b.borrower_id  # type: ignore[attr-defined]
+
+
+# Which permission decides each pending step.
+STEP_PERMISSIONS = {
+    BorrowingStatus.PENDING_DEPARTMENT: "archive.approve_borrowing_department",
+    BorrowingStatus.PENDING_SALES_HEAD: "archive.approve_borrowing_sales",
+    BorrowingStatus.PENDING_GM: "archive.approve_borrowing_confidential",
+}
+
+
+class Borrowing(ConcurrentTransitionMixin, models.Model):
+    """A borrowing request (《銷售文件借閱申請表》): who, which documents, why, until when."""
+
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("borrower"),
+        on_delete=models.PROTECT,
+        related_name="borrowings",
+    )
+    documents = models.ManyToManyField(Document, verbose_name=_("documents"), related_name="loans")
+    purpose = models.TextField(_("why"))
+    due_date = models.DateField(_("due back on"))
+    needs_general_manager = models.BooleanField(
+        _("needs the general manager"), default=False, editable=False
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=BorrowingStatus.choices,
+        default=BorrowingStatus.PENDING_DEPARTMENT,
+        protected=True,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    loaned_at = models.DateTimeField(_("lent at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("borrowing")
+        verbose_name_plural = _("borrowing register")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("approve_borrowing_department", _("Can approve borrowings as department head")),
+            ("approve_borrowing_sales", _("Can approve borrowings as sales head")),
+            ("approve_borrowing_confidential", _("Can approve borrowing confidential documents")),
+            ("record_return", _("Can record returned documents")),
+        ]
+        indexes = [
+            # The access check: a user's loans by status and due date.
+            models.Index(fields=["borrower", "status", "due_date"], name="archive_borrow_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"JY-{self.pk:05d}" if self.pk else str(_("New borrowing"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:borrowing_detail", args=[self.pk])
+
+    @property
+    def status_color(self) -> str:
+        return BORROWING_STATUS_COLORS.get(self.status, "secondary")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_BORROWING
+
+    def may_decide(self, user: object) -> bool:
+        perm = STEP_PERMISSIONS.get(self.status)
+        return bool(perm) and _decider(self, user, perm)
+
+    @transition(
+        field=status,
+        source=BorrowingStatus.PENDING_DEPARTMENT,
+        target=BorrowingStatus.PENDING_SALES_HEAD,
+        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_department"),
+    )
+    def approve_department(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=BorrowingStatus.PENDING_SALES_HEAD,
+        target=BorrowingStatus.PENDING_GM,
+        conditions=[lambda b: b.needs_general_manager],
+        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_sales"),
+    )
+    def approve_sales_to_gm(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=BorrowingStatus.PENDING_SALES_HEAD,
+        target=BorrowingStatus.ON_LOAN,
+        conditions=[lambda b: not b.needs_general_manager],
+        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_sales"),
+    )
+    def approve_sales(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=BorrowingStatus.PENDING_GM,
+        target=BorrowingStatus.ON_LOAN,
+        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_confidential"),
+    )
+    def approve_gm(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=list(PENDING_BORROWING),
+        target=BorrowingStatus.REJECTED,
+        permission=lambda b, user: b.may_decide(user),
+    )
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=BorrowingStatus.ON_LOAN,
+        target=BorrowingStatus.RETURNED,
+        permission=lambda b, user: (
+            user.pk == b.borrower_id or user.has_perm("archive.record_return")
+        ),
+    )
+    def give_back(self) -> None:
+        pass
+
+
+class BorrowingStep(models.Model):
+    """One decision on a borrowing: who, which step, approve / reject, comment, when."""
+
+    borrowing = models.ForeignKey(
+        Borrowing, verbose_name=_("borrowing"), on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, choices=BorrowingStatus.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=BorrowingStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("borrowing step")
+        verbose_name_plural = _("borrowing steps")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.borrowing} {self.action}"
+
+
+# Monthly archive and improvement list (issue «Monthly archive, monthly review report»).
+from archive.monthly import *  # noqa: E402,F403

@@ -12,5 +12,9 @@ urlpatterns = [
     path("catalog/", include("orders.urls")),
     path("orders/", include("orders.order_urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("reports/", include("archive.report_urls")),
+    path("contracts/", include("customers.contract_urls")),
+    path("archive/", include("archive.urls")),
+    path("aftersales/", include("aftersales.urls")),
     path("", include("core.urls")),
 ]

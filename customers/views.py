@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.audit import history_entries
+from core.panels import (
+    TimelineEntry,
+    customer_panels_for,
+    customer_timeline_for,
+    file_access_allowed,
+)
 from core.uploads import private_file_response
 from customers import selectors, services
 from customers.forms import (
@@ -62,11 +68,20 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         QualificationDocument.history.filter(customer_id=customer.pk),
         hidden_fields=hidden,
     )
+    contracts = (
+        list(customer.contracts.order_by("-created_at"))
+        if request.user.has_perm("customers.view_contract")
+        else []
+    )
     return render(
         request,
         "customers/customer_detail.html",
         {
             "customer": customer,
+            "contracts": contracts,
+            # Orders, quotations, tickets, visits: sections of the apps above (core.panels).
+            "panels": customer_panels_for(request.user, customer),
+            "timeline": _timeline(request, customer, contracts),
             "history": history,
             "document_form": QualificationDocumentForm(),
             "has_licence": any(d.kind == "business_licence" for d in customer.documents.all()),
@@ -78,6 +93,31 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else (),
         },
     )
+
+
+def _timeline(request: HttpRequest, customer: Customer, contracts: list) -> list[TimelineEntry]:  # type: ignore[type-arg]
+    """Everything that happened with the customer, newest first (the customer file's timeline)."""
+    entries = [
+        TimelineEntry(customer.created_at, _("Customer created"), icon="person-plus"),
+        *(
+            TimelineEntry(
+                doc.uploaded_at, _("Document uploaded"), doc.get_kind_display(), icon="file-earmark"
+            )
+            for doc in customer.documents.all()
+        ),
+        *(
+            TimelineEntry(
+                c.created_at,
+                _("Contract drafted"),
+                f"{c.number} {c.title}",
+                c.get_absolute_url(),
+                "file-earmark-text",
+            )
+            for c in contracts
+        ),
+    ]
+    entries += customer_timeline_for(request.user, customer)
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:50]
 
 
 def _customer_form_page(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -152,6 +192,10 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     customer = _visible_customer(request, pk)
     document = get_object_or_404(QualificationDocument, pk=doc_pk, customer=customer)
+    # Confidential documents (credit reports) only with the right or a borrowing: the
+    # archive decides and logs, whatever URL was used (core.panels file guard).
+    if not file_access_allowed(request.user, document, "view"):
+        raise PermissionDenied
     return private_file_response(document.file, document.original_name, inline=True)
 
 

@@ -192,7 +192,7 @@ def order_cancel_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def order_change(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    if not (
+    if order.status == OrderStatus.ARCHIVED or not (
         request.user.has_perm("orders.add_order")
         and request.user.pk in (order.created_by_id, order.owner_id)
     ):

@@ -232,3 +232,124 @@ class OrdersConfig(AppConfig):
                 order=95,
             ),
         )
+        self._ready_quotations()
+
+    # --- Quotations, customer-file panels (issue 11) ---------------------------------------
+    def _ready_quotations(self) -> None:
+        from core import roles as r
+        from core.navigation import NavItem, register_nav
+        from core.panels import register_customer_panel
+
+        r.grant(
+            (*r.SALES_ROLES, r.ACCOUNT_MANAGER, r.DATA_ADMIN, r.LEGAL, r.GENERAL_MANAGER),
+            "orders.view_quotation",
+        )
+        r.grant(
+            (r.SALES_ASSISTANT, r.ACCOUNT_MANAGER),
+            "orders.add_quotation",
+            "orders.change_quotation",
+        )
+        # Seed 002: the sales supervisor approves; the superior above the threshold / below the floor.
+        r.grant((r.SALES_MANAGER,), "orders.approve_quotation")
+        r.grant((r.SALES_DIRECTOR,), "orders.approve_large_quotation")
+        r.grant((r.SALES_ASSISTANT, r.ACCOUNT_MANAGER), "orders.convert_quotation")
+        register_nav(
+            NavItem(
+                "quotations",
+                _("Quotations"),
+                "orders:quotation_list",
+                "file-earmark-spreadsheet",
+                permission="orders.view_quotation",
+                order=11,
+            )
+        )
+        register_customer_panel(
+            key="orders",
+            label=_("Orders"),
+            template="orders/quotation_panel_orders.html",
+            context=_customer_orders,
+            timeline=_customer_orders_timeline,
+            permission="orders.view_order",
+            order=10,
+        )
+        register_customer_panel(
+            key="quotations",
+            label=_("Quotations"),
+            template="orders/quotation_panel.html",
+            context=_customer_quotations,
+            timeline=_customer_quotations_timeline,
+            permission="orders.view_quotation",
+            order=20,
+        )
+
+
+def _customer_orders(user, customer):  # type: ignore[no-untyped-def]
+    from orders.models import Order
+
+    return {
+        "orders": list(
+            Order.objects.filter(customer=customer)
+            .select_related("contract")
+            .order_by("-created_at")[:20]
+        )
+    }
+
+
+def _customer_orders_timeline(user, customer):  # type: ignore[no-untyped-def]
+    from django.utils.translation import gettext as _t
+
+    from core.panels import TimelineEntry
+    from orders.models import OrderEvent, OrderEventKind
+
+    events = (
+        OrderEvent.objects.filter(order__customer=customer)
+        .filter(kind__in=[OrderEventKind.CREATED, OrderEventKind.TRANSITION])
+        .select_related("order")
+        .order_by("-created_at")[:30]
+    )
+    return [
+        TimelineEntry(
+            e.created_at,
+            f"{_t('Order')} {e.order}",
+            e.get_to_status_display() if e.to_status else e.get_kind_display(),
+            e.order.get_absolute_url(),
+            "receipt",
+        )
+        for e in events
+    ]
+
+
+def _customer_quotations(user, customer):  # type: ignore[no-untyped-def]
+    from orders.quotations import Quotation
+
+    return {
+        "quotations": list(
+            Quotation.objects.filter(customer=customer)
+            .select_related("order")
+            .order_by("-created_at")[:20]
+        )
+    }
+
+
+def _customer_quotations_timeline(user, customer):  # type: ignore[no-untyped-def]
+    from django.utils.translation import gettext as _t
+
+    from core.panels import TimelineEntry
+    from orders.quotations import QuotationEvent
+
+    events = (
+        QuotationEvent.objects.filter(quotation__customer=customer)
+        .exclude(action="edit")
+        .select_related("quotation")
+        .order_by("-created_at")[:30]
+    )
+    return [
+        TimelineEntry(
+            e.created_at,
+            f"{_t('Quotation')} {e.quotation}",
+            e.action_label,
+            e.quotation.get_absolute_url(),
+            "file-earmark-spreadsheet",
+        )
+        for e in events
+    ]

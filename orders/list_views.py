@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from core.people import person_name
-from customers.models import Customer
+from customers.models import Customer, Region
 from orders import selectors
 from orders.models import OrderStatus, SourceChannel, Urgency
 
@@ -68,6 +68,10 @@ class OrderFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # Drill-down from the dashboards; not shown as a control.
+    region = forms.ChoiceField(
+        required=False, choices=[("", ""), *Region.choices], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -287,6 +287,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
         editable=False,
     )
     cancel_reason = models.TextField(_("cancellation reason"), blank=True, editable=False)
+    # The contract the order was placed under (issue 11; contracts live in customers).
+    contract = models.ForeignKey(
+        "customers.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -327,6 +336,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.number or str(_("Draft #%(pk)s") % {"pk": self.pk})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """An archived order is read-only everywhere, not only in the pages (issue 9)."""
+        if (
+            self.pk is not None
+            and self.status == OrderStatus.ARCHIVED
+            and not getattr(self, "_archiving", False)
+        ):
+            raise OrderArchivedError(self)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("orders:detail", args=[self.pk])
@@ -554,17 +573,22 @@ class Order(ConcurrentTransitionMixin, models.Model):
         permission=lambda order, user: user.has_perm("orders.archive_order"),
     )
     def archive(self) -> None:
-        pass
+        self._archiving = True
 
 
-class OrderLine(models.Model):
-    order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
-    )
+class OrderArchivedError(Exception):
+    """Something tried to change an archived order or its lines."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(f"order {order} is archived and read-only")
+        self.order = order
+
+
+class PricedLine(models.Model):
+    """What an order line and a quotation line share: product details, price and the amount,
+    which the database computes (quantity × unit price × (1 − discount), to the fen)."""
+
     position = models.PositiveSmallIntegerField(_("line"), default=1)
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
-    )
     spec = models.CharField(_("specification / model"), max_length=200, blank=True)
     quantity = models.DecimalField(
         _("quantity"),
@@ -601,6 +625,21 @@ class OrderLine(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"  # type: ignore[attr-defined]
+
+
+class OrderLine(PricedLine):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
+
+    class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["position", "id"]
@@ -617,8 +656,20 @@ class OrderLine(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.product} × {self.quantity}"
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._check_not_archived()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_not_archived()
+        return super().delete(*args, **kwargs)
+
+    def _check_not_archived(self) -> None:
+        if (
+            self.order_id
+            and Order.objects.filter(pk=self.order_id, status=OrderStatus.ARCHIVED).exists()
+        ):
+            raise OrderArchivedError(self.order)
 
 
 class OrderNumberCounter(models.Model):
@@ -924,3 +975,7 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (ImportJobStatus.VALIDATING, ImportJobStatus.IMPORTING)
+
+
+# Quotations (issue 11) live in orders/quotations.py.
+from orders.quotations import *  # noqa: E402,F403

@@ -49,3 +49,8 @@ urlpatterns = [
 from orders import import_urls  # noqa: E402
 
 urlpatterns += import_urls.urlpatterns
+
+# Quotations and the order → contract link (issue 11).
+from orders import quotation_urls  # noqa: E402
+
+urlpatterns += quotation_urls.urlpatterns

@@ -113,7 +113,8 @@ def order_create(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    if not order.user_may_submit(request.user):
+    # Archived orders are read-only: a hand-made POST is refused outright.
+    if not order.user_may_submit(request.user) or order.status == OrderStatus.ARCHIVED:
         raise PermissionDenied
     if not order.is_editable:
         messages.error(request, _("This order can no longer be edited."))

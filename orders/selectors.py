@@ -101,6 +101,8 @@ def order_list(*, filters: dict[str, Any]) -> QuerySet[Order]:
         qs = qs.filter(order_date__lte=filters["date_to"])
     if filters.get("overdue"):
         qs = qs.filter(_overdue_clock())
+    if filters.get("region"):
+        qs = qs.filter(customer__region=filters["region"])
     return qs
 
 

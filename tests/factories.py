@@ -120,3 +120,42 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity = Decimal("2")
     unit = factory.SelfAttribute("product.unit")
     unit_price = factory.SelfAttribute("product.list_price")
+
+
+# --- Issue 11: quotations, contracts, the document register -------------------------
+
+
+def make_quotation(*, owner, customer=None, prices=("5000", "2000", "1000"), quantities=(1, 2, 3)):  # type: ignore[no-untyped-def]
+    """A draft quotation with one line per price (catalog products at that list price)."""
+    from orders.quotation_services import quotation_create
+
+    customer = customer or CustomerFactory()
+    lines = [
+        {
+            "product": ProductFactory(list_price=Decimal(price)),
+            "quantity": Decimal(quantity),
+            "unit_price": Decimal(price),
+        }
+        for price, quantity in zip(prices, quantities, strict=True)
+    ]
+    return quotation_create(
+        actor=owner,
+        customer=customer,
+        valid_until=_days_from_today(30),
+        lines=lines,
+        payment_terms="net_30",
+        terms="含税含运费",
+    )
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Contract"
+
+    number = factory.Sequence(lambda n: f"HT-2026-{n + 9000:04d}")
+    customer = factory.SubFactory(CustomerFactory)
+    title = "年度采购框架合同"
+    amount = Decimal("200000.00")
+    start_date = factory.LazyFunction(lambda: _days_from_today(0))
+    end_date = factory.LazyFunction(lambda: _days_from_today(365))
+    created_by = factory.SubFactory(UserFactory)

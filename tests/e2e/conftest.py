@@ -28,3 +28,11 @@ def login(page, live_server):
             page.click("form button[type=submit]")
 
     return _login
+
+
+def zh(msgid: str) -> str:
+    """What the interface shows for ``msgid`` in Chinese (the default language)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)

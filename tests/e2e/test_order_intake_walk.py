@@ -87,7 +87,7 @@ def test_walk_a_entry_clarification_and_qualified_review(
     page.fill("#id_reason", "交付日期不明确，请与客户确认")
     page.locator('[data-action="request_info"]').click()
     expect(page.get_by_test_id("order-status")).to_have_text("需补充")
-    expect(page.locator('[data-clock-kind="clarification"]')).to_contain_text("计时中")
+    expect(page.locator('[data-clock-kind="clarification"]')).to_contain_text("进行中")
     screenshot("walk-a-2-needs-info")
 
     switch_user(page, login, "li")

@@ -1,0 +1,524 @@
+"""After-sales pages. Thin: form → service or selector → page; domain errors become
+messages, permission errors 403 (checked on the server, not only by hidden buttons)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from aftersales import selectors, services
+from aftersales.forms import (
+    AcceptanceForm,
+    AssignForm,
+    ComplaintForm,
+    RatingForm,
+    RepairForm,
+    ReplacementShipForm,
+    ResolveForm,
+    RespondForm,
+    VisitForm,
+)
+from aftersales.models import (
+    AftersalesTicket,
+    IssuePhoto,
+    ReplacementShipment,
+    ReplacementStatus,
+    TicketKind,
+    TicketStatus,
+)
+from core.pdf import pdf_response
+from core.uploads import private_file_response
+from orders.exceptions import OrderError, OrderPermissionDenied
+from orders.models import Order, OrderStatus
+
+ISSUE_RECORD_TITLE = gettext_lazy("Acceptance issue record")
+TICKET_RECORD_TITLE = gettext_lazy("After-sales record")
+VISIT_FORM_TITLE = gettext_lazy("Follow-up visit form")
+
+
+def _run(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
+    """Run a service; a refusal becomes a message (403 for permissions)."""
+    try:
+        call()
+    except OrderPermissionDenied as exc:
+        raise PermissionDenied(str(exc.message)) from exc
+    except OrderError as exc:
+        messages.error(request, str(exc.message))
+        return False
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _order_or_404(pk: int) -> Order:
+    try:
+        return selectors.order_aftersales(pk=pk)
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
+def _ticket_or_404(pk: int) -> AftersalesTicket:
+    try:
+        return selectors.ticket_detail(pk=pk)
+    except AftersalesTicket.DoesNotExist:
+        raise Http404 from None
+
+
+# --- work pages ---------------------------------------------------------------------------------
+@permission_required("aftersales.log_visit", raise_exception=True)
+def account_work(request: HttpRequest) -> HttpResponse:
+    """The account manager's page: deliveries to accept, follow-ups due (overdue first)."""
+    return render(
+        request,
+        "aftersales/account_work.html",
+        {
+            "to_accept": list(selectors.deliveries_to_accept(request.user)),
+            "followups": list(selectors.followups_due()),
+            "now": timezone.now(),
+            "nav_active": "aftersales_account",
+        },
+    )
+
+
+@permission_required("aftersales.view_aftersalesticket", raise_exception=True)
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """After-sales tickets by clock: the nearest (or missed) deadline first."""
+    show_all = request.GET.get("all") == "1"
+    mine = request.GET.get("mine") == "1"
+    tickets = selectors.tickets_by_clock(
+        open_only=not show_all, owner=request.user if mine else None
+    )
+    return render(
+        request,
+        "aftersales/tickets.html",
+        {
+            "tickets": list(tickets[:200]),
+            "show_all": show_all,
+            "mine": mine,
+            "now": timezone.now(),
+            "nav_active": "aftersales_tickets",
+        },
+    )
+
+
+# --- one order ----------------------------------------------------------------------------------
+@permission_required("orders.view_order", raise_exception=True)
+def order_page(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(pk)
+    return render(request, "aftersales/order.html", _order_context(request, order))
+
+
+def _order_context(
+    request: HttpRequest, order: Order, acceptance_form: AcceptanceForm | None = None
+) -> dict[str, Any]:
+    user = request.user
+    acceptance = getattr(order, "acceptance", None)
+    visit = getattr(order, "followup_visit", None)
+    tickets = list(order.aftersales_tickets.all())
+    can_accept = order.status == OrderStatus.DELIVERED and user.has_perm("orders.accept_delivery")
+    can_visit = (
+        order.status == OrderStatus.ACCEPTED
+        and visit is None
+        and user.has_perm("aftersales.log_visit")
+    )
+    context: dict[str, Any] = {
+        "order": order,
+        "acceptance": acceptance,
+        "acceptance_lines": list(acceptance.lines.all()) if acceptance else [],
+        "issues": list(acceptance.issues.all()) if acceptance else [],
+        "tickets": tickets,
+        "visit": visit,
+        "clocks": selectors.clocks_for(order, tickets),
+        "blockers": services.completion_blockers(order, [t for t in tickets if t.is_open])
+        if order.status in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+        else [],
+        "can_accept": can_accept,
+        "can_visit": can_visit,
+        "can_complain": order.status in services.COMPLAINABLE_STATUSES
+        and user.has_perm("aftersales.open_ticket"),
+        "now": timezone.now(),
+    }
+    if can_accept:
+        context["acceptance_form"] = acceptance_form or AcceptanceForm(
+            order_lines=list(order.lines.all())
+        )
+    if can_visit:
+        context["visit_form"] = VisitForm(initial={"person": order.contact_name})
+    if context["can_complain"]:
+        context["complaint_form"] = ComplaintForm()
+    return context
+
+
+@require_POST
+@permission_required("orders.accept_delivery", raise_exception=True)
+def record_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(pk)
+    form = AcceptanceForm(request.POST, request.FILES, order_lines=list(order.lines.all()))
+    if form.is_valid():
+        data = form.cleaned_data
+        ok = _run(
+            request,
+            lambda: services.acceptance_record(
+                actor=request.user,
+                order=order,
+                signer=data["signer"],
+                signed_on=data["signed_on"],
+                receipt=data["receipt"],
+                note=data["note"],
+                lines=form.line_inputs(),
+            ),
+            _("The acceptance is recorded."),
+        )
+        if ok:
+            return redirect("aftersales:order", pk=pk)
+    else:
+        messages.error(request, _("Please correct the acceptance form."))
+    order = _order_or_404(pk)
+    return render(
+        request, "aftersales/order.html", _order_context(request, order, form), status=400
+    )
+
+
+@require_POST
+@permission_required("aftersales.log_visit", raise_exception=True)
+def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=pk)
+    form = VisitForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.visit_log(actor=request.user, order=order, **data),
+            _("The follow-up visit is logged."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("aftersales:order", pk=pk)
+
+
+@require_POST
+@permission_required("aftersales.open_ticket", raise_exception=True)
+def open_complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=pk)
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.ticket_open_complaint(actor=request.user, order=order, **data),
+            _("The after-sales ticket is opened."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("aftersales:order", pk=pk)
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(Order.objects.select_related("acceptance"), pk=pk)
+    acceptance = getattr(order, "acceptance", None)
+    if acceptance is None:
+        raise Http404
+    return private_file_response(acceptance.receipt, acceptance.receipt_name)
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def photo(request: HttpRequest, pk: int, size: str = "full") -> HttpResponse:
+    item = get_object_or_404(IssuePhoto, pk=pk)
+    if size == "thumb":
+        return private_file_response(item.thumbnail, f"thumb-{item.pk}.jpg")
+    return private_file_response(item.image, item.original_name)
+
+
+# --- tickets ------------------------------------------------------------------------------------
+@permission_required("aftersales.view_aftersalesticket", raise_exception=True)
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(pk)
+    user = request.user
+    can_handle = user.has_perm("aftersales.handle_ticket") and ticket.is_open
+    replacements = list(ticket.replacements.all())
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "order": ticket.order,
+        "responses": list(ticket.responses.all()),
+        "repairs": list(ticket.repairs.all()),
+        "replacements": replacements,
+        "clocks": selectors.ticket_clocks(ticket),
+        "can_handle": can_handle,
+        "can_rate": ticket.status == TicketStatus.RESOLVED
+        and ticket.rating is None
+        and (user.has_perm("aftersales.handle_ticket") or user.has_perm("aftersales.log_visit")),
+        "now": timezone.now(),
+    }
+    if can_handle:
+        context["respond_form"] = RespondForm(
+            initial={"kind": ticket.kind, "promised_date": ticket.promised_date}
+        )
+        context["assign_form"] = AssignForm(initial={"owner": ticket.owner_id})
+        context["repair_form"] = RepairForm()
+        context["resolve_form"] = ResolveForm(initial={"refund_amount": ticket.refund_amount})
+        context["ship_form"] = ReplacementShipForm()
+        context["show_refund"] = ticket.kind == TicketKind.REFUND
+        context["to_ship"] = [r for r in replacements if r.status == ReplacementStatus.PLANNED]
+    if context["can_rate"]:
+        context["rating_form"] = RatingForm()
+    return render(request, "aftersales/ticket.html", context)
+
+
+def _ticket_action(
+    request: HttpRequest,
+    pk: int,
+    form_class: type,
+    call: Callable[[AftersalesTicket, dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    ticket = get_object_or_404(AftersalesTicket.objects.select_related("order"), pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        _run(request, lambda: call(ticket, form.cleaned_data), success)
+    else:
+        _form_errors(request, form)
+    return redirect("aftersales:ticket", pk=pk)
+
+
+@require_POST
+@login_required
+def ticket_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_action(
+        request,
+        pk,
+        RespondForm,
+        lambda ticket, data: services.ticket_respond(actor=request.user, ticket=ticket, **data),
+        _("The response is logged."),
+    )
+
+
+@require_POST
+@login_required
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_action(
+        request,
+        pk,
+        AssignForm,
+        lambda ticket, data: services.ticket_assign(actor=request.user, ticket=ticket, **data),
+        _("The ticket has a new owner."),
+    )
+
+
+@require_POST
+@login_required
+def ticket_repair(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_action(
+        request,
+        pk,
+        RepairForm,
+        lambda ticket, data: services.repair_record_add(actor=request.user, ticket=ticket, **data),
+        _("The repair record is saved."),
+    )
+
+
+@require_POST
+@login_required
+def ticket_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_action(
+        request,
+        pk,
+        ResolveForm,
+        lambda ticket, data: services.ticket_resolve(actor=request.user, ticket=ticket, **data),
+        _("The ticket is resolved."),
+    )
+
+
+@require_POST
+@login_required
+def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_action(
+        request,
+        pk,
+        RatingForm,
+        lambda ticket, data: services.ticket_rate(actor=request.user, ticket=ticket, **data),
+        _("The customer's rating is recorded."),
+    )
+
+
+@require_POST
+@login_required
+def replacement_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    replacement = get_object_or_404(ReplacementShipment.objects.select_related("ticket"), pk=pk)
+    form = ReplacementShipForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.replacement_ship(
+                actor=request.user, replacement=replacement, **form.cleaned_data
+            ),
+            _("The replacement shipment is recorded."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("aftersales:ticket", pk=replacement.ticket_id)
+
+
+# --- documents ----------------------------------------------------------------------------------
+def _image_data_uri(field_file: Any) -> str:
+    """The photo inlined for WeasyPrint (which fetches only data: and file: URLs)."""
+    try:
+        with field_file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+
+
+def _print_image(photo: IssuePhoto) -> str:
+    """A print-sized JPEG of the photo (≈ 800 px) as a data URI."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    try:
+        with photo.image.open("rb") as handle, Image.open(handle) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((800, 800))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=85)
+    except OSError:
+        return _image_data_uri(photo.thumbnail)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _document_base(title: Any) -> dict[str, Any]:
+    return {
+        "company": settings.PORTAL_COMPANY,
+        "document_title": title,
+        "printed_at": timezone.localtime(),
+    }
+
+
+def _issue_record_context(pk: int, *, for_pdf: bool) -> dict[str, Any]:
+    order = _order_or_404(pk)
+    acceptance = getattr(order, "acceptance", None)
+    if acceptance is None:
+        raise Http404
+    issues = list(acceptance.issues.all())
+    if for_pdf:
+        for issue in issues:
+            issue.print_photos = [_print_image(p) for p in issue.photos.all()]  # type: ignore[attr-defined]
+    return {
+        **_document_base(ISSUE_RECORD_TITLE),
+        "order": order,
+        "acceptance": acceptance,
+        "acceptance_lines": list(acceptance.lines.all()),
+        "issues": issues,
+        "for_pdf": for_pdf,
+        "back_url": reverse("aftersales:order", args=[order.pk]),
+        "pdf_url": reverse("aftersales:issue_record_pdf", args=[order.pk]),
+    }
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def issue_record(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "aftersales/issue_record.html", _issue_record_context(pk, for_pdf=False))
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def issue_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _issue_record_context(pk, for_pdf=True)
+    return pdf_response(
+        "aftersales/issue_record_pdf.html",
+        context,
+        filename=f"{ISSUE_RECORD_TITLE}-{context['order']}.pdf",
+        request=request,
+    )
+
+
+def _ticket_record_context(pk: int, *, for_pdf: bool) -> dict[str, Any]:
+    ticket = _ticket_or_404(pk)
+    photos = list(ticket.issue.photos.all()) if ticket.issue_id else []
+    return {
+        **_document_base(TICKET_RECORD_TITLE),
+        "ticket": ticket,
+        "order": ticket.order,
+        "responses": list(ticket.responses.all()),
+        "repairs": list(ticket.repairs.all()),
+        "replacements": list(ticket.replacements.all()),
+        "photos": photos,
+        "print_photos": [_print_image(p) for p in photos] if for_pdf else [],
+        "for_pdf": for_pdf,
+        "back_url": reverse("aftersales:ticket", args=[ticket.pk]),
+        "pdf_url": reverse("aftersales:ticket_record_pdf", args=[ticket.pk]),
+    }
+
+
+@permission_required("aftersales.view_aftersalesticket", raise_exception=True)
+def ticket_record(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request, "aftersales/ticket_record.html", _ticket_record_context(pk, for_pdf=False)
+    )
+
+
+@permission_required("aftersales.view_aftersalesticket", raise_exception=True)
+def ticket_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _ticket_record_context(pk, for_pdf=True)
+    return pdf_response(
+        "aftersales/ticket_record_pdf.html",
+        context,
+        filename=f"{TICKET_RECORD_TITLE}-{context['ticket']}.pdf",
+        request=request,
+    )
+
+
+def _visit_form_context(pk: int) -> dict[str, Any]:
+    order = _order_or_404(pk)
+    visit = getattr(order, "followup_visit", None)
+    if visit is None:
+        raise Http404
+    return {
+        **_document_base(VISIT_FORM_TITLE),
+        "order": order,
+        "visit": visit,
+        "acceptance": getattr(order, "acceptance", None),
+        "tickets": list(order.aftersales_tickets.all()),
+        "stars": range(1, 6),
+        "back_url": reverse("aftersales:order", args=[order.pk]),
+        "pdf_url": reverse("aftersales:visit_form_pdf", args=[order.pk]),
+    }
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def visit_form(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "aftersales/visit_form.html", _visit_form_context(pk))
+
+
+@permission_required("orders.view_order", raise_exception=True)
+def visit_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _visit_form_context(pk)
+    return pdf_response(
+        "aftersales/visit_form_pdf.html",
+        context,
+        filename=f"{VISIT_FORM_TITLE}-{context['order']}.pdf",
+        request=request,
+    )

@@ -1,0 +1,116 @@
+"""The data admin's month close and the improvement list of the monthly review."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from archive.monthly import ImprovementItem, ImprovementStatus, MonthClose
+from archive.services import improvement_save, month_close
+from core.people import person_name
+from core.roles import SALES_MANAGER, has_role
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text=gettext_lazy("Completed and cancelled orders of this month become read-only."),
+    )
+
+    def clean_month(self) -> tuple[int, int]:
+        try:
+            year, month = (int(part) for part in self.cleaned_data["month"].split("-"))
+            if not 1 <= month <= 12:
+                raise ValueError
+        except ValueError as exc:
+            raise forms.ValidationError(gettext_lazy("Choose a month, e.g. 2026-11.")) from exc
+        today = timezone.localdate()
+        if (year, month) > (today.year, today.month):
+            raise forms.ValidationError(gettext_lazy("A month can be closed once it has begun."))
+        return year, month
+
+
+class ImprovementForm(forms.ModelForm):
+    class Meta:
+        model = ImprovementItem
+        fields = ["period", "problem", "action", "owner", "due_date", "status"]
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "period": forms.TextInput(attrs={"placeholder": "2026-11"}),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        self.fields["owner"].label_from_instance = person_name
+
+
+def month_close_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("orders.archive_order"):
+        raise PermissionDenied
+    form = MonthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        year, month = form.cleaned_data["month"]
+        close = month_close(actor=request.user, year=year, month=month)
+        messages.success(
+            request,
+            _("%(period)s closed: %(archived)s orders archived, %(open)s open orders carried over.")
+            % {"period": close.period, "archived": close.archived, "open": close.carried_over},
+        )
+        return redirect("reports:archive")
+    closes = MonthClose.objects.select_related("closed_by")[:24]
+    return render(request, "archive/month_close.html", {"form": form, "closes": closes})
+
+
+def _may_manage_improvements(request: HttpRequest) -> bool:
+    return request.user.is_superuser or has_role(request.user, SALES_MANAGER)
+
+
+def improvements(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("archive.view_reports"):
+        raise PermissionDenied
+    may_manage = _may_manage_improvements(request)
+    form = ImprovementForm(
+        request.POST or None, initial={"period": timezone.localdate().strftime("%Y-%m")}
+    )
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            improvement_save(actor=request.user, item=form.save(commit=False))
+            messages.success(request, _("The improvement item was saved."))
+            return redirect("reports:improvements")
+    items = ImprovementItem.objects.select_related("owner")
+    return render(
+        request,
+        "archive/improvements.html",
+        {
+            "form": form,
+            "items": items,
+            "may_manage": may_manage,
+            "statuses": ImprovementStatus.choices,
+        },
+    )
+
+
+@require_POST
+def improvement_status(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _may_manage_improvements(request):
+        raise PermissionDenied
+    item = get_object_or_404(ImprovementItem, pk=pk)
+    status = request.POST.get("status", "")
+    if status in ImprovementStatus.values:
+        item.status = status
+        improvement_save(actor=request.user, item=item)
+    return redirect("reports:improvements")

@@ -1,0 +1,213 @@
+"""Document register, confidentiality, borrowing and disposal (seed 002)."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from archive import document_services as ds
+from archive.models import Borrowing, BorrowingStatus, Document, DocumentAccessLog
+from core.models import SlaClock, SlaKind
+from customers.models import QualificationDocument
+from tests.factories import CustomerFactory
+
+REPORT = b"%PDF-1.4 credit report"
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "li": make_user("sales_assistant", username="d_li"),
+        "boss": make_user("sales_manager", username="d_boss"),
+        "zhao": make_user("sales_director", username="d_zhao"),
+        "gm": make_user("general_manager", username="d_gm"),
+        "admin": make_user("data_admin", username="d_admin"),
+    }
+
+
+@pytest.fixture
+def credit_report(people, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    customer = CustomerFactory()
+    doc = QualificationDocument(
+        customer=customer,
+        kind="credit_report",
+        original_name="征信报告.pdf",
+        content_type="application/pdf",
+        size=len(REPORT),
+        uploaded_by=people["li"],
+    )
+    doc.file.save("report.pdf", ContentFile(REPORT), save=True)
+    return doc
+
+
+def register_row(obj):
+    return Document.objects.get(object_id=obj.pk, content_type__model=obj._meta.model_name)
+
+
+def approve_all(people, borrowing):
+    for who in ("boss", "zhao", "gm"):
+        borrowing = ds.borrowing_decide(actor=people[who], borrowing=borrowing, approve=True)
+    return borrowing
+
+
+def test_uploads_are_registered_with_category_confidentiality_and_disposal_date(credit_report):
+    document = register_row(credit_report)
+    assert (document.category, document.confidentiality) == ("credit_file", "confidential")
+    assert document.retention_years == 5
+    assert document.disposal_date == document.document_date.replace(
+        year=document.document_date.year + 5
+    )
+
+
+def test_without_the_right_a_confidential_document_is_403_even_with_its_url(
+    people, credit_report, client
+):
+    document = register_row(credit_report)
+    client.force_login(people["li"])
+    assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
+    url = f"/customers/{credit_report.customer_id}/documents/{credit_report.pk}/"
+    assert client.get(url).status_code == 403  # the customers app's own URL too
+    client.force_login(people["boss"])  # a business head may
+    response = client.get(f"/archive/documents/{document.pk}/?download=1")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == REPORT
+    log = list(
+        DocumentAccessLog.objects.order_by("id").values_list("user__username", "action", "granted")
+    )
+    assert log == [
+        ("d_li", "view", False),
+        ("d_li", "view", False),
+        ("d_boss", "download", True),
+    ]
+
+
+def test_an_approved_borrowing_opens_the_document_until_the_due_date_only(
+    people, credit_report, client
+):
+    document = register_row(credit_report)
+    due = timezone.localdate() + timedelta(days=3)
+    borrowing = ds.borrowing_create(
+        actor=people["li"], documents=[document], purpose="核对客户信用", due_date=due
+    )
+    assert borrowing.needs_general_manager
+    client.force_login(people["li"])
+    borrowing = ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=True)
+    borrowing = ds.borrowing_decide(actor=people["zhao"], borrowing=borrowing, approve=True)
+    assert borrowing.status == BorrowingStatus.PENDING_GM
+    assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
+    borrowing = ds.borrowing_decide(actor=people["gm"], borrowing=borrowing, approve=True)
+    assert borrowing.status == BorrowingStatus.ON_LOAN
+    assert client.get(f"/archive/documents/{document.pk}/").status_code == 200
+    clock = SlaClock.objects.get(kind=SlaKind.DOCUMENT_RETURN, object_id=borrowing.pk)
+    assert clock.owner == people["li"] and timezone.localtime(clock.due_at).date() == due
+    # The day after the due date the same URL is refused again.
+    with mock.patch("django.utils.timezone.localdate", return_value=due + timedelta(days=1)):
+        assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
+    ds.borrowing_return(actor=people["li"], borrowing=borrowing)
+    assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
+    clock.refresh_from_db()
+    assert clock.met_at is not None
+    granted = DocumentAccessLog.objects.filter(granted=True, borrowing=borrowing).count()
+    assert granted == 1
+
+
+def test_borrowing_approvals_are_by_role_and_four_eyes(people, credit_report):
+    document = register_row(credit_report)
+    borrowing = ds.borrowing_create(
+        actor=people["boss"],
+        documents=[document],
+        purpose="x",
+        due_date=timezone.localdate(),
+    )
+    with pytest.raises(ds.ArchivePermissionDenied):  # nobody approves their own request
+        ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=True)
+    with pytest.raises(ds.ArchivePermissionDenied):  # the director is not the department head
+        ds.borrowing_decide(actor=people["zhao"], borrowing=borrowing, approve=True)
+    with pytest.raises(ds.ArchiveError):
+        ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=False)  # no comment
+
+
+def test_a_normal_document_skips_the_general_manager(people, credit_report):
+    Document.objects.filter(object_id=credit_report.pk).update(confidentiality="normal")
+    document = register_row(credit_report)
+    borrowing = ds.borrowing_create(
+        actor=people["li"], documents=[document], purpose="x", due_date=timezone.localdate()
+    )
+    borrowing = ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=True)
+    borrowing = ds.borrowing_decide(actor=people["zhao"], borrowing=borrowing, approve=True)
+    assert borrowing.status == BorrowingStatus.ON_LOAN
+
+
+def test_disposal_list_and_confirmation_for_the_data_admin(people, credit_report, client, tmp_path):
+    document = register_row(credit_report)
+    Document.objects.filter(pk=document.pk).update(
+        disposal_date=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(people["li"])
+    assert client.get("/archive/disposal/").status_code == 403
+    client.force_login(people["admin"])
+    page = client.get("/archive/disposal/").content.decode()
+    assert f'data-document="{document.pk}"' in page
+    with django_capture_on_commit():
+        response = client.post(f"/archive/disposal/{document.pk}/", {"note": "碎纸机销毁"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.disposed_by == people["admin"] and document.disposal_note == "碎纸机销毁"
+    assert not (tmp_path / credit_report.file.name).exists()
+    assert f'data-document="{document.pk}"' not in client.get("/archive/disposal/").content.decode()
+    client.force_login(people["gm"])  # a disposed document opens for nobody
+    assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
+
+
+def django_capture_on_commit():
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def test_register_and_borrowing_pages(people, credit_report, client, django_assert_max_num_queries):
+    document = register_row(credit_report)
+    for _ in range(3):
+        ds.borrowing_create(
+            actor=people["li"], documents=[document], purpose="x", due_date=timezone.localdate()
+        )
+    client.force_login(people["boss"])
+    with django_assert_max_num_queries(16):
+        assert client.get("/archive/").status_code == 200
+    with django_assert_max_num_queries(14):
+        page = client.get("/archive/borrowings/").content.decode()
+    assert page.count("data-borrowing=") == 3
+    b = Borrowing.objects.first()
+    assert client.get(f"/archive/borrowings/{b.pk}/").status_code == 200
+    client.force_login(people["li"])
+    response = client.post(
+        "/archive/borrowings/new/",
+        {
+            "documents": [document.pk],
+            "purpose": "对账",
+            "due_date": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    customer_page = client.get(f"/customers/{credit_report.customer_id}/").content.decode()
+    assert 'data-testid="panel-archive_documents"' in customer_page
+
+
+def test_my_work_counts_quotations_and_borrowings_waiting_for_me(people, credit_report):
+    from core.work import work_for
+    from orders import quotation_services as qs
+    from tests.factories import make_quotation
+
+    q = make_quotation(owner=people["li"], prices=("100",), quantities=(1,))
+    qs.quotation_submit(actor=people["li"], quotation=q)
+    ds.borrowing_create(
+        actor=people["li"],
+        documents=[register_row(credit_report)],
+        purpose="x",
+        due_date=timezone.localdate(),
+    )
+    rows = {row["key"]: row["count"] for row in work_for(people["boss"])}
+    assert rows["documents_to_approve"] == 2
+    assert {row["key"]: row["count"] for row in work_for(people["gm"])}["documents_to_approve"] == 0

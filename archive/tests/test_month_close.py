@@ -1,0 +1,118 @@
+"""Closing a month: finished orders become archived and read-only; open ones carry over."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+
+from archive.monthly import MonthClose
+from archive.services import month_close
+from orders.models import Order, OrderArchivedError, OrderEvent, OrderLine, OrderStatus
+from tests.factories import OrderFactory, OrderLineFactory
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def finished(status, when, **kwargs):
+    order = OrderFactory(status=status, **{"order_date": when.date(), **kwargs})
+    OrderLineFactory(order=order)
+    OrderEvent.objects.create(order=order, kind="transition", to_status=status, created_at=when)
+    return order
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("data_admin", username="dataadmin_zheng")
+
+
+def test_closing_archives_finished_orders_and_carries_open_ones(admin):
+    done = finished("completed", datetime(2026, 10, 20, 10, tzinfo=SH))
+    gone = finished("cancelled", datetime(2026, 10, 5, 10, tzinfo=SH))
+    late = finished(
+        "completed", datetime(2026, 11, 2, 10, tzinfo=SH), order_date=date(2026, 10, 28)
+    )
+    open_order = OrderFactory(status="preparing", order_date=date(2026, 10, 15))
+
+    close = month_close(actor=admin, year=2026, month=10)
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses[done.pk] == statuses[gone.pk] == OrderStatus.ARCHIVED
+    assert statuses[late.pk] == "completed"  # finished after the month ended
+    assert statuses[open_order.pk] == "preparing"
+    assert (close.archived, close.carried_over, close.runs, close.closed_by) == (2, 2, 1, admin)
+    assert OrderEvent.objects.filter(order=done, action="archive", actor=admin).exists()
+
+
+def test_closing_again_is_idempotent_and_records_the_run(admin):
+    finished("completed", datetime(2026, 10, 20, 10, tzinfo=SH))
+    month_close(actor=admin, year=2026, month=10)
+    again = month_close(actor=admin, year=2026, month=10)
+    assert (again.archived, again.runs) == (1, 2)
+    assert MonthClose.objects.count() == 1
+    assert OrderEvent.objects.filter(action="archive").count() == 1
+
+
+def test_an_archived_order_is_read_only_in_the_model(admin):
+    order = finished("completed", datetime(2026, 10, 20, 10, tzinfo=SH))
+    month_close(actor=admin, year=2026, month=10)
+    order = Order.objects.get(pk=order.pk)
+    order.special_requirements = "改一下"
+    with pytest.raises(OrderArchivedError):
+        order.save()
+    line = OrderLine.objects.get(order=order)
+    line.quantity = 99
+    with pytest.raises(OrderArchivedError):
+        line.save()
+    with pytest.raises(OrderArchivedError):
+        line.delete()
+
+
+def test_hand_made_posts_on_an_archived_order_are_refused(client, admin):
+    order = finished("completed", datetime(2026, 10, 20, 10, tzinfo=SH))
+    month_close(actor=admin, year=2026, month=10)
+    client.force_login(order.created_by)
+    order.created_by.groups.add(Group.objects.get(name="sales_assistant"))
+    assert client.post(f"/orders/{order.pk}/edit/", {"action": "draft"}).status_code == 403
+    assert client.post(f"/orders/{order.pk}/change/", {"reason": "x"}).status_code == 403
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.ARCHIVED
+
+
+def test_only_the_data_admin_closes_months(client, make_user, admin):
+    with pytest.raises(PermissionDenied):
+        month_close(actor=make_user("sales_manager"), year=2026, month=10)
+    client.force_login(make_user("sales_assistant"))
+    assert client.post("/reports/archive/", {"month": "2026-10"}).status_code == 403
+    client.force_login(admin)
+    response = client.post("/reports/archive/", {"month": "2026-10"})
+    assert response.status_code == 302 and MonthClose.objects.get().period == "2026-10"
+    page = client.get("/reports/archive/").content.decode()
+    assert "2026-10" in page
+    bad = client.post("/reports/archive/", {"month": "2099-01"}).content.decode()
+    assert 'data-field-error="month"' in bad
+
+
+def test_improvement_items_carry_over_until_done(client, make_user):
+    from archive.monthly import ImprovementItem
+    from archive.services import improvements_for
+
+    manager = make_user("sales_manager")
+    client.force_login(manager)
+    client.post(
+        "/reports/improvements/",
+        {
+            "period": "2026-09",
+            "problem": "库存不足导致延期",
+            "action": "提高安全库存",
+            "owner": manager.pk,
+            "due_date": "2026-10-31",
+            "status": "open",
+        },
+    )
+    item = ImprovementItem.objects.get()
+    assert [i.pk for i in improvements_for(year=2026, month=11)] == [item.pk]
+    client.post(f"/reports/improvements/{item.pk}/status/", {"status": "done"})
+    item.refresh_from_db()
+    assert item.status == "done" and item.done_at is not None
+    assert improvements_for(year=2027, month=1) == []
+    assert client.get("/reports/monthly/").status_code == 200

@@ -1,0 +1,123 @@
+"""Registries that let higher apps add to lower apps' pages without upward imports.
+
+* **Customer-file panels** — the customer page (customers app) shows orders,
+  quotations, contracts, tickets and visits, which live in apps above
+  customers. Each of those apps registers a panel in its AppConfig.ready()::
+
+      register_customer_panel(
+          key="orders", label=_("Orders"), template="orders/_customer_orders.html",
+          context=lambda user, customer: {"orders": ...},
+          timeline=lambda user, customer: [TimelineEntry(...), ...],
+      )
+
+* **File guards** — a view that serves a stored file asks
+  :func:`file_access_allowed` first; the archive app (document register,
+  confidentiality, borrowing, access log) answers. With no guard registered
+  every file is open to whoever passed the view's own permission check.
+
+DESIGN.md §3: core knows no business app; the apps fill these at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the customer file's timeline."""
+
+    at: datetime
+    label: str
+    detail: str = ""
+    url: str = ""
+    icon: str = "dot"
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    key: str
+    label: Any
+    template: str
+    context: Callable[[Any, Any], dict[str, Any]]
+    timeline: Callable[[Any, Any], list[TimelineEntry]] | None = None
+    permission: str | None = None
+    order: int = 100
+
+
+_panels: dict[str, CustomerPanel] = {}
+
+
+def register_customer_panel(
+    *,
+    key: str,
+    label: Any,
+    template: str,
+    context: Callable[[Any, Any], dict[str, Any]],
+    timeline: Callable[[Any, Any], list[TimelineEntry]] | None = None,
+    permission: str | None = None,
+    order: int = 100,
+) -> CustomerPanel:
+    """Show ``template`` (rendered with ``context(user, customer)``) on the customer file.
+
+    Registering the same key again replaces it (ready() may run more than once in tests).
+    """
+    panel = CustomerPanel(key, label, template, context, timeline, permission, order)
+    _panels[key] = panel
+    return panel
+
+
+def customer_panels_for(user: Any, customer: Any) -> list[dict[str, Any]]:
+    """The panels ``user`` may see, each with its rendered context, in display order."""
+    rows = []
+    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+        if panel.permission and not user.has_perm(panel.permission):
+            continue
+        rows.append(
+            {
+                "key": panel.key,
+                "label": panel.label,
+                "template": panel.template,
+                "context": panel.context(user, customer),
+            }
+        )
+    return rows
+
+
+def customer_timeline_for(user: Any, customer: Any) -> list[TimelineEntry]:
+    """Timeline entries from every panel ``user`` may see (unsorted)."""
+    entries: list[TimelineEntry] = []
+    for panel in _panels.values():
+        if panel.timeline is None:
+            continue
+        if panel.permission and not user.has_perm(panel.permission):
+            continue
+        entries.extend(panel.timeline(user, customer))
+    return entries
+
+
+# --- file guards --------------------------------------------------------------------
+
+
+@dataclass
+class _Guards:
+    guards: list[Callable[[Any, Any, str], bool]] = field(default_factory=list)
+
+
+_guards = _Guards()
+
+
+def register_file_guard(guard: Callable[[Any, Any, str], bool]) -> None:
+    """``guard(user, obj, action)`` → may ``user`` ``action`` ("view"/"download") ``obj``'s file?
+
+    A guard may also record the access (the archive logs confidential documents).
+    """
+    if guard not in _guards.guards:
+        _guards.guards.append(guard)
+
+
+def file_access_allowed(user: Any, obj: Any, action: str = "view") -> bool:
+    return all(guard(user, obj, action) for guard in _guards.guards)
