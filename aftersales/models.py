@@ -24,7 +24,7 @@ from core.uploads import PrivateUploadTo
 class LineResult(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     EXCEPTIONS = "exceptions", _("Accepted with exceptions")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Refused by the customer")
 
 
 class IssueType(models.TextChoices):
@@ -172,7 +172,7 @@ class TicketSource(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Waiting for a response")
     IN_PROGRESS = "in_progress", _("In progress")
     RESOLVED = "resolved", _("Resolved")
 

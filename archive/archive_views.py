@@ -70,7 +70,11 @@ def month_close_page(request: HttpRequest) -> HttpResponse:
         )
         return redirect("reports:archive")
     closes = MonthClose.objects.select_related("closed_by")[:24]
-    return render(request, "archive/month_close.html", {"form": form, "closes": closes})
+    return render(
+        request,
+        "archive/month_close.html",
+        {"form": form, "closes": closes},
+    )
 
 
 def _may_manage_improvements(request: HttpRequest) -> bool:
@@ -114,3 +118,43 @@ def improvement_status(request: HttpRequest, pk: int) -> HttpResponse:
         item.status = status
         improvement_save(actor=request.user, item=item)
     return redirect("reports:improvements")
+
+
+def _require_archivist(request: HttpRequest) -> None:
+    if not request.user.has_perm("orders.archive_order"):
+        raise PermissionDenied
+
+
+@require_POST
+def package_request_view(request: HttpRequest) -> HttpResponse:
+    """Start building a month's archive package (a Celery task; the page shows progress)."""
+    from archive.packages import package_request
+
+    _require_archivist(request)
+    form = MonthForm(request.POST)
+    if form.is_valid():
+        year, month = form.cleaned_data["month"]
+        package_request(actor=request.user, period=f"{year}-{month:02d}")
+        messages.success(request, _("The archive package is being built."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("month", [])))
+    return redirect("reports:archive")
+
+
+def packages_fragment(request: HttpRequest) -> HttpResponse:
+    """The package list; refreshed by htmx every two seconds while one is being built."""
+    from archive.monthly import ArchivePackage
+
+    _require_archivist(request)
+    packages = list(ArchivePackage.objects.select_related("requested_by")[:12])
+    busy = any(p.status in ("pending", "running") for p in packages)
+    return render(request, "archive/_packages.html", {"packages": packages, "busy": busy})
+
+
+def package_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from archive.monthly import ArchivePackage, PackageStatus
+    from core.uploads import private_file_response
+
+    _require_archivist(request)
+    package = get_object_or_404(ArchivePackage, pk=pk, status=PackageStatus.DONE)
+    return private_file_response(package.file, f"订单归档-{package.period}.zip", inline=False)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import PrivateUploadTo
+
 
 class MonthClose(models.Model):
     """A month closed by the data admin: who, when, and what was archived or carried over.
@@ -42,7 +44,7 @@ class MonthClose(models.Model):
 
 
 class ImprovementStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
 
@@ -52,7 +54,7 @@ class ImprovementItem(models.Model):
 
     period = models.CharField(_("raised in month"), max_length=7)  # YYYY-MM
     problem = models.CharField(_("problem"), max_length=300)
-    action = models.CharField(_("action"), max_length=300)
+    action = models.CharField(_("corrective action"), max_length=300)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -83,3 +85,55 @@ class ImprovementItem(models.Model):
 
     def __str__(self) -> str:
         return self.problem
+
+
+class PackageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Build failed")
+
+
+class ArchivePackage(models.Model):
+    """A month's archive for offline storage: xlsx of orders and lines + each order's PDFs, zipped.
+
+    Built by a Celery task (a busy month has thousands of PDFs); the page polls ``done``.
+    """
+
+    period = models.CharField(_("month"), max_length=7)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PackageStatus.choices, default=PackageStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("orders"), default=0)
+    done = models.PositiveIntegerField(_("orders done"), default=0)
+    file = models.FileField(
+        _("file"), upload_to=PrivateUploadTo("archive_packages"), blank=True, max_length=200
+    )
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        app_label = "archive"
+        verbose_name = _("archive package")
+        verbose_name_plural = _("archive packages")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100
+            if self.status == PackageStatus.DONE
+            else int(self.done * 100 / self.total)
+            if self.total
+            else 0
+        )

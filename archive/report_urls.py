@@ -15,6 +15,9 @@ from archive import archive_views  # noqa: E402 - the data admin's pages, same n
 
 urlpatterns += [
     path("archive/", archive_views.month_close_page, name="archive"),
+    path("archive/packages/", archive_views.packages_fragment, name="packages"),
+    path("archive/packages/new/", archive_views.package_request_view, name="package_request"),
+    path("archive/packages/<int:pk>/", archive_views.package_download, name="package_download"),
     path("improvements/", archive_views.improvements, name="improvements"),
     path(
         "improvements/<int:pk>/status/", archive_views.improvement_status, name="improvement_status"

@@ -107,7 +107,9 @@ def monthly_review_xlsx(request: HttpRequest) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Summary")
-    sheet.append([_("Month"), _("Orders"), _("Amount (CNY)"), _("Cancelled"), _("Customers")])
+    sheet.append(
+        [_("Month"), _("Orders"), _("Amount (CNY)"), _("Cancelled"), _("Number of customers")]
+    )
     for label, totals in (
         (report.label, report.totals),
         (_("Previous month"), report.previous),

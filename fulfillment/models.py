@@ -461,7 +461,7 @@ class ProgressEntry(models.Model):
 class QcResult(models.TextChoices):
     PENDING = "pending", _("Not inspected")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Failed QC")
 
 
 class ShipmentPreparation(models.Model):

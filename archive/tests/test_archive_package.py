@@ -1,0 +1,73 @@
+"""The month's archive package: xlsx of orders and lines plus each order's PDFs, zipped."""
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from archive.monthly import ArchivePackage
+from orders.models import Order, OrderLine
+from orders.services import order_recalculate_total
+from tests.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.pdf import pdf_text
+
+
+def test_package_holds_the_months_orders_as_xlsx_and_pdfs(
+    client, make_user, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    from archive import tasks
+    from archive.packages import package_build
+
+    # Run the Celery task in-process: the test needs no broker for the build itself.
+    monkeypatch.setattr(
+        tasks.archive_package_build,
+        "delay",
+        lambda package_id: package_build(package_id=package_id),
+    )
+    customer = CustomerFactory(name="新客户科技有限公司")
+    for n in (1, 2):
+        order = OrderFactory(
+            customer=customer,
+            status="completed",
+            number=f"202610-00{n}",
+            order_date=date(2026, 10, 10 + n),
+        )
+        OrderLine.objects.create(
+            order=order,
+            product=ProductFactory(name=f"服务器{n}型"),
+            quantity=2,
+            unit_price=Decimal("1000"),
+        )
+        order_recalculate_total(order=order)
+    Order.objects.update(status="archived")
+    OrderFactory(status="completed", number="202611-001", order_date=date(2026, 11, 1))
+
+    admin = make_user("data_admin")
+    client.force_login(admin)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post("/reports/archive/packages/new/", {"month": "2026-10"})
+    assert response.status_code == 302
+    package = ArchivePackage.objects.get()
+    assert (package.status, package.total, package.done) == ("done", 2, 2)
+
+    download = client.get(f"/reports/archive/packages/{package.pk}/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    names = sorted(archive.namelist())
+    assert names[0] == "2026-10-订单.xlsx"
+    assert "202610-001/订单确认单-202610-001.pdf" in names and len(names) == 5
+    sheet = load_workbook(io.BytesIO(archive.read(names[0]))).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "202610-001",
+        "202610-002",
+    ]
+    assert "新客户科技有限公司" in pdf_text(archive.read("202610-001/订单确认单-202610-001.pdf"))
+
+    fragment = client.get("/reports/archive/packages/").content.decode()
+    assert 'data-status="done"' in fragment and "hx-trigger" not in fragment
+    client.force_login(make_user("sales_manager"))
+    assert client.get(f"/reports/archive/packages/{package.pk}/").status_code == 403
