@@ -330,7 +330,21 @@ class Order(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             # The order list: newest first within a status tab.
-            models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
+            # The order list: newest first, in a status tab and overall (keyed with the id so
+            # the sort is total and deep pages stay cheap); measured at 1M orders.
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="order_list_newest_idx"),
+            models.Index(
+                fields=["customer", "-created_at", "-id"], name="order_customer_created_idx"
+            ),
+            # The monthly review's late orders: those promised for delivery in the month.
+            models.Index(fields=["requested_delivery_date"], name="order_requested_delivery_idx"),
+            # The approval inbox's open cancellation requests (a few rows among a million).
+            models.Index(
+                fields=["cancel_requested_at"],
+                condition=Q(cancel_requested_at__isnull=False) & ~Q(status="cancelled"),
+                name="order_cancel_pending_idx",
+            ),
             models.Index(fields=["customer", "-order_date"], name="order_customer_date_idx"),
         ]
 
@@ -723,6 +737,14 @@ class OrderEvent(models.Model):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The monthly review's "first time an order reached a status" (delivered, shipped…).
+            models.Index(
+                fields=["to_status", "created_at"],
+                condition=Q(kind="transition"),
+                name="orderevent_transition_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
