@@ -55,3 +55,16 @@ db-stop: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
+
+## Benchmarks at scale (issue 12): a separate database, 1M orders, bench/RESULTS.md.
+## BENCH_ORDERS=100000 for a quick run; BENCH_ARGS="--no-load-test" etc. are passed on.
+BENCH_DB ?= bench_portal
+BENCH_ORDERS ?= 1000000
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+.PHONY: bench
+bench: $(STAMP)
+	psql "$(dir $(BENCH_URL))postgres" -qc 'DROP DATABASE IF EXISTS $(BENCH_DB)' -c 'CREATE DATABASE $(BENCH_DB)'
+	DATABASE_URL=$(BENCH_URL) PORTAL_TESTING=1 $(PY) manage.py migrate --noinput >/dev/null
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.generate --orders $(BENCH_ORDERS)
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.run $(BENCH_ARGS)
+	@cat bench/RESULTS.md

@@ -1,0 +1,70 @@
+"""CI smoke run of the benchmark suite (issue 12): it still runs; no timing is asserted.
+
+Generates a tiny data set into the test database and runs every benchmark once,
+load test included (a few seconds against gunicorn on the test database).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import generate, run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BENCHMARKS = {
+    "list_first_page",
+    "list_status_tab",
+    "list_customer_filter",
+    "list_deep_page_500",
+    "list_search_number",
+    "list_search_customer",
+    "list_search_product",
+    "order_detail",
+    "approval_inbox",
+    "my_work_assistant",
+    "my_work_manager",
+    "warehouse_work",
+    "monthly_report",
+    "monthly_report_pdf",
+    "import_10k_rows",
+    "deadline_scan",
+    "concurrent_submits_5",
+    "concurrent_stock_confirm_5",
+    "load_test_5_users",
+}
+
+
+def test_every_benchmark_runs_on_a_small_data_set(tmp_path) -> None:
+    stats = generate.generate(orders=2_000, customers=300, products=200, seed=1)
+    assert stats["orders"] == 2_000
+    assert stats["rows"]["orders_orderline"] >= 2_000
+    assert len(stats["statuses"]) >= 10  # the pipeline, not only archived orders
+
+    output = tmp_path / "RESULTS.md"
+    bench = run.main(
+        [
+            "--repeat",
+            "1",
+            "--import-rows",
+            "200",
+            "--open-clocks",
+            "2000",
+            "--concurrency",
+            "5",
+            "--load-users",
+            "5",
+            "--load-seconds",
+            "5",
+            "--load-workers",
+            "2",
+            "--output",
+            str(output),
+        ]
+    )
+
+    names = {result.name for result in bench.results}
+    assert names == BENCHMARKS
+    for result in bench.results:
+        assert result.errors == 0, (result.name, result.note)
+    assert "| list_first_page |" in output.read_text(encoding="utf-8")
