@@ -41,6 +41,17 @@ def _order(pk: int) -> Order:
     )
 
 
+def _contract_form(order: Order) -> Any:
+    """The signed contracts of the order's customer, to link the order to (seed 002)."""
+    from customers.contracts import Contract, ContractStatus
+    from orders.quotation_forms import LinkContractForm
+
+    contracts = Contract.objects.filter(
+        customer_id=order.customer_id, status__in=[ContractStatus.SIGNED, ContractStatus.IN_FORCE]
+    )
+    return LinkContractForm(contracts=contracts, initial={"contract": order.contract_id})
+
+
 def _show_prices(request: HttpRequest) -> bool:
     return request.user.has_perm("orders.view_prices")
 
@@ -292,6 +303,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if status in (OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR)
             else None,
             "confirmed": order.confirmed_at is not None,
+            "contract_form": _contract_form(order) if may_submit or is_owner else None,
         },
     )
 
