@@ -15,6 +15,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 (registers the system checks)
+        from core.observability import connect_request_signals, connect_task_signals
+
+        # Every Celery task logs its start, end and failure with its arguments.
+        connect_task_signals()
+        connect_request_signals()
 
         # post_migrate is sent once per app; sync the role permissions once per
         # migrate, after the last app with models has sent it.

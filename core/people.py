@@ -5,7 +5,9 @@ from typing import Any
 
 def person_name(user: Any) -> str:
     """A person's name as colleagues write it: 李强 for Chinese names, "Qiang Li" otherwise."""
-    if user is None:
+    # Not only None: an unset relation in a template (``preparation.qc_inspector`` with no
+    # preparation yet) arrives here as the empty string.
+    if not user:
         return ""
     last, first = (user.last_name or "").strip(), (user.first_name or "").strip()
     if not (last or first):

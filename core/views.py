@@ -152,3 +152,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok", "database": "ok"})
     except Exception:  # the probe must answer, whatever broke
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for the orchestrator: database, broker and migrations; 503 if any fails."""
+    from core.observability import readiness
+
+    ready, checks = readiness()
+    return JsonResponse(
+        {"status": "ok" if ready else "error", **checks}, status=200 if ready else 503
+    )

@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, env):
+    # PORTAL_TESTING would turn the production checks off in the child; a test that ran
+    # earlier in this process may have left it in os.environ (bench.bench_environment).
+    env = {key: value for key, value in env.items() if key != "PORTAL_TESTING"}
     return subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -56,3 +56,9 @@ def masked() -> str:
 @register.filter
 def person(user: Any) -> str:
     return person_name(user) or "—"
+
+
+@register.filter
+def minutes(value: Any) -> int:
+    """Whole minutes of a timedelta (the login lockout's cool-off time)."""
+    return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else 0
