@@ -42,7 +42,7 @@ from archive.registry import DocumentSource, source_for, sources
 from archive.retention import disposal_date, retention_years
 from core import roles
 from core.models import SlaKind
-from core.services import notification_create, sla_clock_meet, sla_clock_start
+from core.services import notify_users, sla_clock_meet, sla_clock_start
 
 MSG_NOT_ALLOWED = gettext_lazy("You are not allowed to take this step on this borrowing.")
 MSG_WRONG_STATE = gettext_lazy("This borrowing is “%(status)s”; that step is not possible now.")
@@ -303,8 +303,7 @@ def _role_users(role: str) -> list[Any]:
 
 
 def _notify(users: list[Any], *, title: str, body: str, borrowing: Borrowing) -> None:
-    for user in {u.pk: u for u in users if u is not None}.values():
-        notification_create(recipient=user, title=title, body=body, target=borrowing)
+    notify_users(users, title=title, body=body, target=borrowing)
 
 
 # Who is asked next, by the status the borrowing is waiting in.

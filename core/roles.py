@@ -10,7 +10,7 @@ every ``migrate`` by :func:`sync_role_permissions`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -97,3 +97,12 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> list[str]:
 
 def has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
     return bool(set(user_roles(user)) & set(roles))
+
+
+def users_with_role(role: str) -> list[Any]:
+    """The active users holding ``role`` (e.g. everyone to tell when an order is confirmed)."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model().objects.filter(groups__name=role, is_active=True).order_by("pk").distinct()
+    )

@@ -12,6 +12,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -264,6 +265,21 @@ def notification_create(
     notification.save()
     transaction.on_commit(lambda: notifications_deliver(notification_ids=[notification.pk]))
     return notification
+
+
+def notify_users(
+    users: Iterable[AbstractBaseUser | None],
+    *,
+    title: str,
+    body: str = "",
+    target: models.Model | None = None,
+) -> list[Notification]:
+    """The same message to each distinct user (None and repeats are skipped)."""
+    distinct = {user.pk: user for user in users if user is not None}
+    return [
+        notification_create(recipient=user, title=title, body=body, target=target)
+        for user in distinct.values()
+    ]
 
 
 def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> Notification:

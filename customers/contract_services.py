@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -21,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from core import roles
-from core.services import notification_create
+from core.roles import users_with_role
+from core.services import notify_users
 from core.uploads import PDF, safe_original_name, validate_upload
 from customers.contracts import (
     AmendmentStatus,
@@ -116,12 +116,10 @@ def _locked(contract: Contract) -> Contract:
 
 
 def _notify(users: list[Any], *, title: str, body: str, contract: Contract) -> None:
-    for user in {u.pk: u for u in users if u is not None}.values():
-        notification_create(recipient=user, title=title, body=body, target=contract)
+    notify_users(users, title=title, body=body, target=contract)
 
 
-def _role_users(role: str) -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=role, is_active=True).distinct())
+_role_users = users_with_role
 
 
 @transaction.atomic

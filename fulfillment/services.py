@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -26,7 +25,13 @@ from django_fsm import can_proceed, has_transition_perm
 
 from core import roles
 from core.models import SlaClock, SlaKind
-from core.services import notification_create, sla_clock_cancel, sla_clock_meet, sla_clock_start
+from core.roles import users_with_role
+from core.services import (
+    notify_users,
+    sla_clock_cancel,
+    sla_clock_meet,
+    sla_clock_start,
+)
 from fulfillment.exceptions import (
     MSG_DELIVERABLE_DATE_REQUIRED,
     MSG_LINE_STATUS_REQUIRED,
@@ -76,10 +81,7 @@ DELIVERY_NOTICE_TIME = time(9, 0)  # the morning of the ETA
 
 
 # --- people ---------------------------------------------------------------------------
-def _users_with_role(role: str) -> list[Any]:
-    return list(
-        get_user_model().objects.filter(groups__name=role, is_active=True).order_by("pk").distinct()
-    )
+_users_with_role = users_with_role
 
 
 def _sales_manager() -> Any:
@@ -104,12 +106,7 @@ def _warehouse_people(fulfillment: OrderFulfillment | None) -> list[Any]:
 
 
 def _notify(recipients: list[Any], *, title: str, body: str = "", target: Any = None) -> None:
-    seen: set[int] = set()
-    for user in recipients:
-        if user is None or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        notification_create(recipient=user, title=title, body=body, target=target)
+    notify_users(recipients, title=title, body=body, target=target)
 
 
 # --- stock and the ledger -------------------------------------------------------------

@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.dispatch import Signal
@@ -22,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from core import roles
-from core.services import notification_create
+from core.roles import users_with_role
+from core.services import notify_users
 from customers.models import Customer
 from orders.models import (
     ApprovalPolicy,
@@ -91,12 +91,10 @@ def _run(q: Quotation, name: str, actor: Any, *, comment: str = "") -> Quotation
 
 
 def _notify(users: list[Any], *, title: str, body: str, q: Quotation) -> None:
-    for user in {u.pk: u for u in users if u is not None}.values():
-        notification_create(recipient=user, title=title, body=body, target=q)
+    notify_users(users, title=title, body=body, target=q)
 
 
-def _role_users(role: str) -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=role, is_active=True).distinct())
+_role_users = users_with_role
 
 
 def quotation_recalculate_total(*, quotation: Quotation) -> Decimal:

@@ -22,7 +22,14 @@ from django_fsm import can_proceed, has_transition_perm
 
 from core import roles
 from core.models import SlaKind
-from core.services import notification_create, sla_clock_cancel, sla_clock_meet, sla_clock_start
+from core.roles import users_with_role
+from core.services import (
+    notification_create,
+    notify_users,
+    sla_clock_cancel,
+    sla_clock_meet,
+    sla_clock_start,
+)
 from core.uploads import DOCUMENT_KINDS, safe_original_name, validate_upload
 from orders.approval import approval_hints, order_credit_status
 from orders.exceptions import (
@@ -391,14 +398,11 @@ def order_attachment_add(*, actor: Any, order: Order, upload: Any) -> OrderAttac
 # --- internal approval -------------------------------------------------------------
 
 
-def _users_with_role(role: str) -> list[Any]:
-    user_model = get_user_model()
-    return list(user_model.objects.filter(groups__name=role, is_active=True).distinct())
+_users_with_role = users_with_role
 
 
 def _notify(recipients: list[Any], *, title: str, body: str = "", order: Order) -> None:
-    for recipient in {user.pk: user for user in recipients if user is not None}.values():
-        notification_create(recipient=recipient, title=title, body=body, target=order)
+    notify_users(recipients, title=title, body=body, target=order)
 
 
 def _confirmed(order: Order, *, actor: Any) -> None:
