@@ -16,13 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from core.models import SlaClock, SlaKind
 from customers.models import Region
-from orders.models import Order, OrderLine, OrderStatus, SourceChannel
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, SourceChannel
 
 ZERO = Decimal("0.00")
 # Orders that never became business: not counted as orders of the month.
@@ -446,13 +446,24 @@ def dashboard(*, start: date, end: date, group: str) -> list[dict[str, Any]]:
             .order_by("-amount")[:50]
         )
     key = {"customer": ["customer_id", "customer__name"], "region": ["customer__region"]}[group]
-    return list(
-        orders.values(*key)
+    first_delivery = (
+        OrderEvent.objects.filter(order=OuterRef("pk"), kind="transition", to_status="delivered")
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    rows = list(
+        orders.annotate(delivered_at=Subquery(first_delivery))
+        .values(*key)
         .annotate(
             orders=Count("pk"),
             amount=Coalesce(Sum("total_amount"), Value(ZERO), output_field=DecimalField()),
-            delivered=Count("pk", filter=Q(status__in=DELIVERED_OR_LATER)),
+            delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
+            # __date is taken in the business time zone (USE_TZ, TIME_ZONE).
+            on_time=Count("pk", filter=Q(delivered_at__date__lte=F("requested_delivery_date"))),
             overdue=Count("pk", filter=Q(pk__in=open_clock)),
         )
         .order_by("-amount")[:50]
     )
+    for row in rows:
+        row["on_time_rate"] = rate(row["on_time"], row["delivered"])
+    return rows

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from archive.reports import monthly_report
+from archive.reports import dashboard, monthly_report
 from core.models import SlaClock
 from fulfillment.models import ProgressEntry
 from orders.models import Order, OrderEvent, OrderLine
@@ -248,6 +248,15 @@ def test_dashboard_numbers_drill_down_to_the_filtered_order_list(role_client, ma
     client = role_client("sales_manager")
     page = client.get("/reports/dashboard/", {"by": "region", "month": "2026-03"}).content.decode()
     assert "region=east" in page
+    rows = dashboard(start=date(2026, 3, 1), end=date(2026, 3, 31), group="region")
+    east = next(row for row in rows if row["customer__region"] == "east")
+    # o2 delivered three days late, o3 not delivered yet.
+    assert (east["orders"], east["delivered"], east["on_time"], east["on_time_rate"]) == (
+        2,
+        1,
+        0,
+        Decimal("0.0"),
+    )
     orders = client.get(
         "/orders/", {"region": "east", "date_from": "2026-03-01", "date_to": "2026-03-31"}
     ).content.decode()
