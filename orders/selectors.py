@@ -47,14 +47,23 @@ ORDER_SORTS: dict[str, tuple[str, ...]] = {
 }
 _NEWEST_FIRST = ("-created_at", "-pk")
 
-# The status tabs of the order list, in life-cycle order. "all" comes first;
-# later issues add the statuses they bring to life.
+# The status tabs of the order list, in life-cycle order ("all" comes first).
 ORDER_TAB_STATUSES: tuple[str, ...] = (
     OrderStatus.DRAFT,
     OrderStatus.PENDING_REVIEW,
     OrderStatus.NEEDS_INFO,
     OrderStatus.PENDING_APPROVAL,
+    OrderStatus.PENDING_DIRECTOR,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PREPARING,
+    OrderStatus.READY_TO_SHIP,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.COMPLETED,
     OrderStatus.REJECTED,
+    OrderStatus.CANCELLED,
+    OrderStatus.ARCHIVED,
 )
 
 
