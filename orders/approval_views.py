@@ -17,6 +17,7 @@ from orders import services
 from orders.exceptions import OrderError, OrderPermissionDenied
 from orders.forms import OrderChangeForm
 from orders.models import ApprovalPolicy, Order, OrderChange, OrderStatus
+from orders.order_views import back_to, run_order_step
 
 
 def _order(pk: int) -> Order:
@@ -26,17 +27,7 @@ def _order(pk: int) -> Order:
 def _run(
     request: HttpRequest, order: Order, operation: Any, success: str, **kwargs: Any
 ) -> HttpResponse:
-    try:
-        operation(actor=request.user, order=order, **kwargs)
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except OrderError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, success)
-    return redirect(request.POST.get("next") or order.get_absolute_url())
+    return run_order_step(request, order, operation, success, **kwargs)
 
 
 def approval_inbox(request: HttpRequest) -> HttpResponse:
@@ -134,7 +125,7 @@ def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Approved; the order now waits for the sales director."))
         else:
             messages.success(request, _("Approved: the order is confirmed."))
-    return redirect(request.POST.get("next") or order.get_absolute_url())
+    return redirect(back_to(request, order.get_absolute_url()))
 
 
 @require_POST
@@ -244,4 +235,4 @@ def order_change_decide(request: HttpRequest, pk: int, change_pk: int) -> HttpRe
             request,
             _("The change was approved and applied.") if approve else _("The change was declined."),
         )
-    return redirect(request.POST.get("next") or change.order.get_absolute_url())
+    return redirect(back_to(request, change.order.get_absolute_url()))

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -308,11 +309,20 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _run(
-    request: HttpRequest, pk: int, operation: Any, success: str, **kwargs: Any
+def back_to(request: HttpRequest, default: str) -> str:
+    """The page to return to: a ``next`` field on this site only (never an outside URL)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def run_order_step(
+    request: HttpRequest, order: Order, operation: Any, success: str, **kwargs: Any
 ) -> HttpResponse:
-    """Run a review step; a refused permission is a 403, a refused rule a message."""
-    order = _order(pk)
+    """Run a step of an order's life; a refused permission is a 403, a refused rule a message."""
     try:
         operation(actor=request.user, order=order, **kwargs)
     except OrderPermissionDenied as exc:
@@ -323,7 +333,13 @@ def _run(
         messages.error(request, str(exc.message))
     else:
         messages.success(request, success)
-    return redirect(order)
+    return redirect(back_to(request, order.get_absolute_url()))
+
+
+def _run(
+    request: HttpRequest, pk: int, operation: Any, success: str, **kwargs: Any
+) -> HttpResponse:
+    return run_order_step(request, _order(pk), operation, success, **kwargs)
 
 
 @require_POST

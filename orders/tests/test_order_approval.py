@@ -367,3 +367,14 @@ def test_approval_inbox_lists_oldest_first_without_my_own_orders(
     assert page.count('data-action="approve"') == rows
     client.force_login(assistant)
     assert client.get("/orders/approvals/").status_code == 403
+
+
+def test_a_hand_made_next_to_another_site_is_not_followed(client, assistant, manager):
+    order = pending_approval(assistant, quantity=1, price="100")
+    client.force_login(manager)
+    response = client.post(f"/orders/{order.pk}/approve/", {"next": "https://evil.example/x"})
+    assert response.status_code == 302 and response.url == f"/orders/{order.pk}/"
+    response = client.post(
+        f"/orders/{order.pk}/return/", {"reason": "x", "next": "/orders/approvals/"}
+    )
+    assert response.url == "/orders/approvals/"
