@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram indexes (OpClass) for the search boxes
     "django.contrib.humanize",
     "django_fsm",
     "django_htmx",
@@ -215,13 +216,23 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "portal",
+            # One Redis may serve several databases (dev, tests, benchmarks): keys are per database.
+            "KEY_PREFIX": f"portal:{DATABASES['default']['NAME']}",
         }
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {**embedded.broker_folders(), "polling_interval": 0.5}
     CELERY_RESULT_BACKEND = f"file://{embedded.BROKER_DIR / 'results'}"
+    # Shared by the web workers and Celery (a per-process cache could not be invalidated).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache" / DATABASES["default"]["NAME"]),
+        }
+    }
+if TESTING:
+    # Each test starts with an empty cache (conftest clears it); nothing shared between runs.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

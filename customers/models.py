@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.indexes import trigram_index
 from core.uploads import PrivateUploadTo
 from core.validators import (
     normalize_credit_code,
@@ -126,6 +127,8 @@ class Customer(models.Model):
         indexes = [
             # The customer list's search by name (icontains) and the duplicate check.
             models.Index(fields=["name"], name="customer_name_idx"),
+            # Searching by part of the name (customer list, order list, autocomplete).
+            trigram_index("name", name="customer_name_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -121,11 +122,35 @@ def stopped_recently() -> QuerySet[OrderFulfillment]:
     )
 
 
+# A work page shows the most urgent orders of each section, not all of them: at a
+# million orders "in preparation" alone held 5,700 rows (1.4 MB of HTML, 2 s).
+SECTION_SIZE = 50
+
+
+@dataclass
+class Section:
+    """The first ``SECTION_SIZE`` orders of one status (earliest delivery first) and the total."""
+
+    rows: list[Order]
+    total: int
+    status: str
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _section(qs: QuerySet[Order], status: str) -> Section:
+    rows = list(qs[:SECTION_SIZE])
+    total = len(rows) if len(rows) < SECTION_SIZE else _orders(status).count()
+    return Section(rows=rows, total=total, status=status)
+
+
 def warehouse_dashboard() -> dict[str, Any]:
     return {
-        "to_confirm": list(orders_to_confirm()),
-        "preparing": list(orders_preparing()),
-        "ready": list(orders_ready_to_ship()),
+        "to_confirm": _section(orders_to_confirm(), OrderStatus.CONFIRMED),
+        "preparing": _section(orders_preparing(), OrderStatus.PREPARING),
+        "ready": _section(orders_ready_to_ship(), OrderStatus.READY_TO_SHIP),
         "alerts": list(open_purchase_alerts()),
         "stopped": list(stopped_recently()),
     }
@@ -133,8 +158,8 @@ def warehouse_dashboard() -> dict[str, Any]:
 
 def logistics_dashboard() -> dict[str, Any]:
     return {
-        "ready": list(orders_ready_to_ship()),
-        "in_transit": list(orders_in_transit()),
+        "ready": _section(orders_ready_to_ship(), OrderStatus.READY_TO_SHIP),
+        "in_transit": _section(orders_in_transit(), OrderStatus.SHIPPED),
     }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.indexes import trigram_index
 from core.uploads import PrivateUploadTo
 from core.validators import validate_phone, validate_postcode
 
@@ -56,7 +57,12 @@ class Product(models.Model):
                 condition=Q(list_price__gte=0), name="product_list_price_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["name"], name="product_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="product_name_idx"),
+            # The order list's search by product name or code.
+            trigram_index("name", name="product_name_trgm_idx"),
+            trigram_index("code", name="product_code_trgm_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.spec}".strip()
@@ -346,6 +352,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 name="order_cancel_pending_idx",
             ),
             models.Index(fields=["customer", "-order_date"], name="order_customer_date_idx"),
+            # The list's search box (orders.selectors._order_search), one index per part.
+            trigram_index("number", name="order_number_trgm_idx"),
+            trigram_index("contact_name", name="order_contact_trgm_idx"),
         ]
 
     def __str__(self) -> str:

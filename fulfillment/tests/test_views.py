@@ -167,6 +167,37 @@ def test_work_pages_use_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
+def test_work_page_sections_show_the_earliest_fifty_and_link_to_the_rest(
+    client, keeper, assistant, server_a, monkeypatch
+):
+    """A section lists the orders due first; the rest are one click away, counted."""
+    from fulfillment import selectors
+
+    monkeypatch.setattr(selectors, "SECTION_SIZE", 3)
+    today = timezone.localdate()
+    for days in (9, 2, 7, 1, 5):
+        make_order(
+            assistant,
+            server_a,
+            1,
+            status="confirmed",
+            requested_delivery_date=today + timedelta(days=days),
+        )
+    client.force_login(keeper)
+    response = client.get(reverse("fulfillment:warehouse"))
+    section = response.context["to_confirm"]
+    assert section.total == 5
+    assert [o.requested_delivery_date - today for o in section.rows] == [
+        timedelta(days=1),
+        timedelta(days=2),
+        timedelta(days=5),
+    ]
+    html = response.content.decode()
+    assert html.count('data-testid="to-confirm-row"') == 3
+    assert 'data-testid="section-more"' in html
+    assert f"{reverse('orders:list')}?status=confirmed" in html
+
+
 def test_warehouse_page_is_not_for_sales_assistants(client, assistant):
     client.force_login(assistant)
     assert client.get(reverse("fulfillment:warehouse")).status_code == 403
