@@ -68,13 +68,3 @@ def role_client(client, make_user):  # type: ignore[no-untyped-def]
         return client
 
     return _client
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
-    """Cached figures (e.g. the order list's tab counts) never leak from one test to the next."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

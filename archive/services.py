@@ -15,7 +15,6 @@ from django.utils import timezone
 from archive.monthly import ImprovementItem, ImprovementStatus, MonthClose
 from archive.reports import month_bounds
 from orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
-from orders.selectors import forget_order_status_counts
 
 CLOSABLE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 
@@ -58,7 +57,6 @@ def month_close(*, actor: Any, year: int, month: int) -> MonthClose:
     Order.objects.filter(pk__in=ids, status__in=CLOSABLE).update(
         status=OrderStatus.ARCHIVED, updated_at=timezone.now()
     )
-    forget_order_status_counts()  # a bulk update sends no signal
     period = f"{year}-{month:02d}"
     OrderEvent.objects.bulk_create(
         OrderEvent(

@@ -224,20 +224,20 @@ else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {**embedded.broker_folders(), "polling_interval": 0.5}
     CELERY_RESULT_BACKEND = f"file://{embedded.BROKER_DIR / 'results'}"
-    # Shared by the web workers and Celery (a per-process cache could not be invalidated).
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(BASE_DIR / "var" / "cache" / DATABASES["default"]["NAME"]),
-        }
-    }
-if TESTING:
-    # Each test starts with an empty cache (conftest clears it); nothing shared between runs.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
+# A broker that is down or hangs must not hold a web request: tasks are queued after the
+# commit with one attempt and short socket timeouts (a stopped Redis fails at once, a hung
+# one within REDIS_BROKER_TRANSPORT_OPTIONS' socket_timeout); the failure is logged and the
+# deadline scan queues again what could not be queued (core.services).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+REDIS_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The database is the source of truth for deadlines (DESIGN.md §3): a short
     # scan every minute finds what is due, so a missed run is caught by the next.
@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "customers.remind_expiring_contracts",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # The triggers append a row per status change; folding them keeps the list's counts cheap.
+    "compact-order-status-counts": {
+        "task": "orders.compact_status_counts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 
@@ -330,6 +336,13 @@ NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_TIMEOUT = float(env_str("NOTIFY_WEBHOOK_TIMEOUT", "5") or 5)
 NOTIFY_WEBHOOK_RETRIES = env_int("NOTIFY_WEBHOOK_RETRIES", 3)
 NOTIFY_WEBHOOK_RETRY_DELAY = env_int("NOTIFY_WEBHOOK_RETRY_DELAY", 30)  # seconds, doubled per try
+# The deadline scan queues again the webhooks the broker did not take: never queued and
+# older than this many seconds (the request that wrote them had its chance) …
+NOTIFY_WEBHOOK_REQUEUE_AFTER = env_int("NOTIFY_WEBHOOK_REQUEUE_AFTER", 60)
+# … or queued this long ago and never tried by a worker (the message was lost) …
+NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER = env_int("NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER", 3600)
+# … and written in the last hours: older news is not posted to the group any more.
+NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS = env_int("NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS", 24)
 # Where users reach the portal, for links in e-mails and webhook messages (e.g.
 # https://portal.example.com); links stay relative when it is unset.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")

@@ -233,16 +233,6 @@ class OrdersConfig(AppConfig):
             ),
         )
         self._ready_quotations()
-        self._ready_status_counts()
-
-    def _ready_status_counts(self) -> None:
-        """Any saved or deleted order may change the list's cached tab counts."""
-        from django.db.models.signals import post_delete, post_save
-
-        from orders.models import Order
-
-        post_save.connect(_forget_status_counts, sender=Order, dispatch_uid="order-counts-save")
-        post_delete.connect(_forget_status_counts, sender=Order, dispatch_uid="order-counts-del")
 
     # --- Quotations, customer-file panels (issue 11) ---------------------------------------
     def _ready_quotations(self) -> None:
@@ -291,12 +281,6 @@ class OrdersConfig(AppConfig):
             permission="orders.view_quotation",
             order=20,
         )
-
-
-def _forget_status_counts(sender, **kwargs):  # type: ignore[no-untyped-def]
-    from orders.selectors import forget_order_status_counts
-
-    forget_order_status_counts()
 
 
 def _customer_orders(user, customer):  # type: ignore[no-untyped-def]

@@ -141,7 +141,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         sort = ""
 
     matching = selectors.order_list(filters=filters)
-    counts = selectors.order_status_counts(matching, cached=not any(filters.values()))
+    counts = selectors.order_status_counts(matching, all_orders=not any(filters.values()))
     rows_qs = selectors.order_list_rows(matching, status=status, sort=sort)
     paginator = Paginator(rows_qs, PAGE_SIZE)
     # The tab counts already hold this number: no second COUNT query for the pages.

@@ -695,6 +695,26 @@ class OrderLine(PricedLine):
             raise OrderArchivedError(self.order)
 
 
+class OrderStatusCount(models.Model):
+    """How many orders are in each status, kept by the database itself.
+
+    Statement-level triggers on ``orders_order`` (migration 0011) append one row per status
+    and statement with the change (+n / -n), inside the writing transaction, so the sum per
+    status is exact in every snapshot — whatever wrote the orders (ORM, bulk update, import,
+    raw SQL). Appending instead of updating one row per status means concurrent transactions
+    never wait for each other; ``order_status_counts_compact`` folds the rows every minute.
+    """
+
+    status = models.CharField(max_length=32)
+    n = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.n:+d}"
+
+
 class OrderNumberCounter(models.Model):
     """The last serial number given out in a month; one row per month, locked on use."""
 

@@ -756,3 +756,42 @@ def order_change_decide(
         title=_("Your change of order %(number)s was decided") % {"number": order},
     )
     return change
+
+
+# --- the order list's status counters (OrderStatusCount, kept by triggers) ------------
+_COMPACT_LOCK = 0x6F72_6463  # pg advisory lock id: one compaction at a time
+
+
+def order_status_counts_compact() -> int:
+    """Replace the counter rows by one row per status; returns how many rows it folded.
+
+    One statement: the rows it deletes are summed and written back in the same snapshot,
+    so rows that concurrent transactions append meanwhile are left for the next run and
+    the sums never change. The advisory lock keeps two schedulers from working at once.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_COMPACT_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            """
+            WITH folded AS (DELETE FROM orders_orderstatuscount RETURNING status, n),
+                 sums AS (INSERT INTO orders_orderstatuscount (status, n)
+                          SELECT status, sum(n) FROM folded GROUP BY status HAVING sum(n) <> 0
+                          RETURNING 1)
+            SELECT (SELECT count(*) FROM folded), (SELECT count(*) FROM sums)
+            """
+        )
+        folded, _kept = cursor.fetchone()
+    return folded
+
+
+def order_status_counts_rebuild() -> None:
+    """Count again from the orders (after a load that bypassed the triggers)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE orders_order IN SHARE MODE")
+        cursor.execute("DELETE FROM orders_orderstatuscount")
+        cursor.execute(
+            "INSERT INTO orders_orderstatuscount (status, n) "
+            "SELECT status, count(*) FROM orders_order GROUP BY status"
+        )

@@ -61,7 +61,6 @@ from orders.models import (
     Product,
     SourceChannel,
 )
-from orders.selectors import forget_order_status_counts
 
 XLSX = FileKind(
     "XLSX",
@@ -1362,8 +1361,6 @@ def import_write(
         new_plans.append(order_plan)
 
     done = 0
-    if new_orders:
-        forget_order_status_counts()  # bulk_create sends no signal
     for start in range(0, len(new_orders), BATCH_SIZE):
         Order.objects.bulk_create(new_orders[start : start + BATCH_SIZE])
         done += sum(len(p.rows) for p in new_plans[start : start + BATCH_SIZE])

@@ -1,10 +1,10 @@
-"""Celery tasks of orders: thin wrappers around orders.spreadsheet."""
+"""Celery tasks of orders: thin wrappers around orders.spreadsheet and orders.services."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from orders import spreadsheet
+from orders import services, spreadsheet
 
 
 @shared_task(name="orders.import_job_validate", ignore_result=True)
@@ -17,3 +17,9 @@ def import_job_validate(job_id: int) -> str:
 def import_job_run(job_id: int) -> str:
     """Import a previewed spreadsheet in one transaction (the page polls progress)."""
     return spreadsheet.import_job_run(job_id=job_id).status
+
+
+@shared_task(name="orders.compact_status_counts", ignore_result=True)
+def compact_status_counts() -> int:
+    """Fold the order list's status counter rows into one per status."""
+    return services.order_status_counts_compact()
