@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -66,16 +67,26 @@ def _calendar_warnings_for(user: object) -> list[str]:
     return []
 
 
+MY_WORK_CLOCKS = 50
+
+
 def my_work(request: HttpRequest) -> HttpResponse:
     """My open deadlines (overdue first, with how late) and the work my roles can pick up."""
     now = timezone.now()
-    clocks = list(selectors.my_open_clocks(user=request.user, now=now))
-    overdue = [clock for clock in clocks if clock.overdue]
-    upcoming = [clock for clock in clocks if not clock.overdue]
+    mine = selectors.my_open_clocks(user=request.user, now=now)
+    # The most urgent first, a page's worth (a busy assistant holds hundreds of clocks).
+    clocks = list(mine[:MY_WORK_CLOCKS])
+    totals = mine.order_by().aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lte=now))
+    )
     context = {
         "now": now,
-        "overdue_clocks": overdue,
-        "upcoming_clocks": upcoming,
+        "overdue_clocks": [clock for clock in clocks if clock.overdue],
+        "upcoming_clocks": [clock for clock in clocks if not clock.overdue],
+        "clocks_total": totals["total"],
+        "clocks_overdue": totals["overdue"],
+        "clocks_more": totals["total"] - len(clocks),
+        "clocks_shown": len(clocks),
         "work_sources": work_for(request.user),
     }
     return render(request, "core/my_work.html", context)

@@ -343,6 +343,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["customer", "-created_at", "-id"], name="order_customer_created_idx"
             ),
+            # The warehouse and logistics work pages: one status, earliest delivery first
+            # (without it the planner walked the delivery-date index through every order).
+            models.Index(
+                fields=["status", "requested_delivery_date", "id"], name="order_status_delivery_idx"
+            ),
             # The monthly review's late orders: those promised for delivery in the month.
             models.Index(fields=["requested_delivery_date"], name="order_requested_delivery_idx"),
             # The approval inbox's open cancellation requests (a few rows among a million).

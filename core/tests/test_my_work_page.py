@@ -143,10 +143,36 @@ def test_my_work_query_count_does_not_grow_with_rows(
             started_at=now - timedelta(days=1),
         )
     # Each registered work source costs a count (and a preview when it has rows); the
-    # clocks themselves cost the same whether there are 25 or 2,500.
-    with django_assert_max_num_queries(16):
+    # clocks themselves cost the same whether there are 25 or 2,500 (the first 50 + totals).
+    with django_assert_max_num_queries(17):
         response = client.get(URL)
     assert len(_rows(response.content.decode())) == 25
+
+
+def test_a_long_list_of_deadlines_shows_the_most_urgent_and_the_total(
+    role_client, start_clock, make_target, monkeypatch
+):
+    from core import views
+
+    monkeypatch.setattr(views, "MY_WORK_CLOCKS", 3)
+    client = role_client("sales_assistant")
+    now = timezone.now()
+    clocks = [
+        start_clock(
+            owner=client.user,
+            target=make_target(f"订单 {n}"),
+            due_at=now + timedelta(hours=2 * n - 3),
+            started_at=now - timedelta(days=1),
+        )
+        for n in range(5)
+    ]
+    response = client.get(URL)
+    html = response.content.decode()
+    # Overdue first, most late first: clocks 0 and 1, then the soonest upcoming one.
+    assert _rows(html) == [str(c.pk) for c in (clocks[0], clocks[1], clocks[2])]
+    assert response.context["clocks_total"] == 5
+    assert response.context["clocks_overdue"] == 2
+    assert 'data-testid="clocks-more"' in html
 
 
 def test_home_shows_the_counts(role_client, start_clock):
