@@ -68,3 +68,13 @@ def role_client(client, make_user):  # type: ignore[no-untyped-def]
         return client
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Cached figures (e.g. a past month's report) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

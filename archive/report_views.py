@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import charts
-from archive.reports import MonthlyReport, dashboard, month_bounds, monthly_report
+from archive.reports import MonthlyReport, dashboard, month_bounds, monthly_report_cached
 from core.pdf import content_disposition, pdf_response
 
 
@@ -71,7 +71,7 @@ def _charts(report: MonthlyReport) -> dict[str, Any]:
 
 def _context(request: HttpRequest) -> dict[str, Any]:
     year, month = _month(request)
-    report = monthly_report(year=year, month=month)
+    report = monthly_report_cached(year=year, month=month, fresh=request.GET.get("fresh") == "1")
     from archive.services import improvements_for
 
     return {

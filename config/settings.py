@@ -225,6 +225,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {**embedded.broker_folders(), "polling_interval": 0.5}
     CELERY_RESULT_BACKEND = f"file://{embedded.BROKER_DIR / 'results'}"
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if TESTING:
+    # Tests start each with an empty cache of their own (conftest clears it); clearing a
+    # Redis cache would flush the broker's queues in the same database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -329,6 +333,8 @@ CALENDAR_WARN_NEXT_YEAR_FROM_MONTH = env_int("CALENDAR_WARN_NEXT_YEAR_FROM_MONTH
 SLA_WARN_PERCENT = env_int("SLA_WARN_PERCENT", 75)
 # Minutes after a breach before the clock escalates (0 = at the breach).
 SLA_ESCALATION_DELAY_MINUTES = env_int("SLA_ESCALATION_DELAY_MINUTES", 0)
+# Clocks the scan locks, marks and notifies per transaction (one commit per batch).
+SLA_SCAN_BATCH_SIZE = env_int("SLA_SCAN_BATCH_SIZE", 200)
 # Every notification is an in-app message; e-mail goes to users with an address.
 NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", default=True)
 # Optional group robot (WeCom / DingTalk / Feishu): JSON POST of each notification.

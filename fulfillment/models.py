@@ -337,6 +337,8 @@ class OrderFulfillment(models.Model):
                 condition=Q(stopped_at__isnull=False),
                 name="fulfillment_stopped_idx",
             ),
+            # The monthly review: orders promised for delivery in the month.
+            models.Index(fields=["promised_date"], name="fulfillment_promised_idx"),
             # "My work": later dates the customer has not answered yet.
             models.Index(
                 fields=["deliverable_date", "id"],

@@ -348,6 +348,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["status", "requested_delivery_date", "id"], name="order_status_delivery_idx"
             ),
+            # The monthly review and the dashboards: the orders of a month by order date.
+            models.Index(fields=["order_date"], name="order_date_idx"),
             # The monthly review's late orders: those promised for delivery in the month.
             models.Index(fields=["requested_delivery_date"], name="order_requested_delivery_idx"),
             # The approval inbox's open cancellation requests (a few rows among a million).
@@ -777,6 +779,13 @@ class OrderEvent(models.Model):
                 fields=["to_status", "created_at"],
                 condition=Q(kind="transition"),
                 name="orderevent_transition_idx",
+            ),
+            # Per order, its transitions: the monthly review's stage times and first
+            # deliveries read these as index-only scans.
+            models.Index(
+                fields=["order", "to_status", "created_at"],
+                condition=Q(kind="transition"),
+                name="orderevent_order_trans_idx",
             ),
         ]
 
