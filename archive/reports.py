@@ -208,16 +208,17 @@ def _deliveries(start: date, end: date) -> tuple[dict[str, Any], list[dict[str, 
                             AND e2.to_status = 'delivered' AND e2.created_at < e.created_at)
     """
     late_sql = """
-        WITH promised AS (
+        WITH promised AS MATERIALIZED (
             -- The orders whose promise falls in the month, in two index-driven halves
             -- (an OR across the two tables read every order): requested in the month and
             -- not re-promised elsewhere, or re-promised into the month.
+            -- (a scalar subquery: one index probe per order, where a join hashed the
+            -- whole fulfillment table; re-promised outside the month is dropped below)
             SELECT o.id, o.number, o.customer_id,
-                   COALESCE(f.promised_date, o.requested_delivery_date) AS promised
+                   COALESCE((SELECT f.promised_date FROM fulfillment_orderfulfillment f
+                             WHERE f.order_id = o.id), o.requested_delivery_date) AS promised
             FROM orders_order o
-            LEFT JOIN fulfillment_orderfulfillment f ON f.order_id = o.id
             WHERE o.requested_delivery_date BETWEEN %s AND %s
-              AND (f.promised_date IS NULL OR f.promised_date BETWEEN %s AND %s)
               AND o.kind = 'goods' AND o.status NOT IN ('draft', 'rejected', 'cancelled')
             UNION ALL
             SELECT o.id, o.number, o.customer_id, f.promised_date
@@ -227,7 +228,7 @@ def _deliveries(start: date, end: date) -> tuple[dict[str, Any], list[dict[str, 
               AND (o.requested_delivery_date IS NULL
                    OR o.requested_delivery_date NOT BETWEEN %s AND %s)
               AND o.kind = 'goods' AND o.status NOT IN ('draft', 'rejected', 'cancelled')
-        ), d AS (
+        ), d AS MATERIALIZED (
             SELECT p.*, (SELECT (MIN(e.created_at) AT TIME ZONE %s)::date FROM orders_orderevent e
                          WHERE e.order_id = p.id AND e.kind = 'transition'
                            AND e.to_status = 'delivered') AS delivered_on
@@ -249,7 +250,7 @@ def _deliveries(start: date, end: date) -> tuple[dict[str, Any], list[dict[str, 
     with connection.cursor() as cursor:
         cursor.execute(delivered_sql, [tz, begin, finish])
         delivered, on_time = cursor.fetchone()
-        cursor.execute(late_sql, [*(start, end) * 4, tz, start, end, as_of, as_of])
+        cursor.execute(late_sql, [*(start, end) * 3, tz, start, end, as_of, as_of])
         late = [
             {
                 "id": row[0],

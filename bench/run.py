@@ -370,12 +370,14 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
         "warehouse_work",
         "/fulfillment/warehouse/",
         role="warehouse",
-        floor_sql="""
-            SELECT o.id, o.number, o.status, o.requested_delivery_date, c.name
-            FROM orders_order o JOIN customers_customer c ON c.id = o.customer_id
-            WHERE o.status IN ('confirmed', 'preparing', 'ready_to_ship')
-            ORDER BY o.requested_delivery_date
-        """,
+        # The page shows the 50 earliest of each of its three statuses.
+        floor_sql=" UNION ALL ".join(
+            f"""(SELECT o.id, o.number, o.status, o.requested_delivery_date, c.name
+                 FROM orders_order o JOIN customers_customer c ON c.id = o.customer_id
+                 WHERE o.status = '{status}' AND o.kind = 'goods'
+                 ORDER BY o.requested_delivery_date, o.id LIMIT 50)"""
+            for status in ("confirmed", "preparing", "ready_to_ship")
+        ),
         target="p95 < 150 ms",
     )
     month = data["busy_month"]
@@ -386,6 +388,26 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
         GROUP BY 1, 2
     """
     first = f"{month}-01"
+    # "cold": computed for this request (?fresh=1, as after "recalculate"); the plain runs
+    # after the warm-up read a past month's report from the cache (archive.reports).
+    bench.page(
+        "monthly_report_cold",
+        f"/reports/monthly/?month={month}&fresh=1",
+        role="sales_manager",
+        floor_sql=report_floor,
+        floor_params=[first, first],
+        target="< 2 s",
+        repeat=max(3, bench.repeat // 3),
+    )
+    bench.page(
+        "monthly_report_pdf_cold",
+        f"/reports/monthly.pdf?month={month}&fresh=1",
+        role="sales_manager",
+        floor_sql=report_floor,
+        floor_params=[first, first],
+        target="< 5 s",
+        repeat=max(2, bench.repeat // 5),
+    )
     bench.page(
         "monthly_report",
         f"/reports/monthly/?month={month}",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F, Max, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +31,10 @@ def _run(
     return run_order_step(request, order, operation, success, **kwargs)
 
 
+# Oldest first, a page at a time (at a million orders, ~900 waited at once).
+INBOX_PAGE_SIZE = 50
+
+
 def approval_inbox(request: HttpRequest) -> HttpResponse:
     """What waits for my approval, oldest first, with the hints an approver needs."""
     user = request.user
@@ -40,10 +45,11 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
         statuses.append(OrderStatus.PENDING_DIRECTOR)
     if not statuses:
         raise PermissionDenied
-    orders = list(
-        Order.objects.filter(status__in=statuses)
-        .exclude(created_by=user)  # four eyes: never offered one's own orders
-        .select_related("customer", "owner")
+    waiting = Order.objects.filter(status__in=statuses).exclude(
+        created_by=user  # four eyes: never offered one's own orders
+    )
+    paginator = Paginator(
+        waiting.select_related("customer", "owner")
         .annotate(
             max_discount=Max("lines__discount_percent"),
             lowest_price_ratio=Min(
@@ -51,8 +57,13 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
                 filter=Q(lines__product__list_price__gt=0),
             ),
         )
-        .order_by("submitted_at", "pk")[:200]
+        .order_by("submitted_at", "pk"),
+        INBOX_PAGE_SIZE,
     )
+    # Counted without the per-line aggregates of the rows.
+    paginator.count = waiting.count()
+    page = paginator.get_page(request.GET.get("page"))
+    orders = list(page.object_list)
     policy = ApprovalPolicy.current()
     figures = (
         credit_figures(customer_ids=[order.customer_id for order in orders])
@@ -91,7 +102,13 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/approval_inbox.html",
-        {"rows": rows, "changes": changes, "cancels": cancels, "policy": policy},
+        {
+            "rows": rows,
+            "page_obj": page,
+            "changes": changes,
+            "cancels": cancels,
+            "policy": policy,
+        },
     )
 
 

@@ -777,8 +777,9 @@ class OrderEvent(models.Model):
             # The monthly review's "first time an order reached a status" (delivered, shipped…).
             models.Index(
                 fields=["to_status", "created_at"],
+                include=["order"],  # covering: the month's deliveries by index only
                 condition=Q(kind="transition"),
-                name="orderevent_transition_idx",
+                name="orderevent_to_status_idx",
             ),
             # Per order, its transitions: the monthly review's stage times and first
             # deliveries read these as index-only scans.

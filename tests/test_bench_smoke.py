@@ -27,6 +27,8 @@ BENCHMARKS = {
     "my_work_manager",
     "warehouse_work",
     "monthly_report",
+    "monthly_report_cold",
+    "monthly_report_pdf_cold",
     "monthly_report_pdf",
     "import_10k_rows",
     "deadline_scan",

@@ -369,6 +369,20 @@ def test_approval_inbox_lists_oldest_first_without_my_own_orders(
     assert client.get("/orders/approvals/").status_code == 403
 
 
+def test_approval_inbox_pages_the_oldest_first(client, assistant, manager, monkeypatch):
+    from orders import approval_views
+
+    monkeypatch.setattr(approval_views, "INBOX_PAGE_SIZE", 3)
+    orders = [pending_approval(assistant, quantity=1, price="100") for _ in range(5)]
+    client.force_login(manager)
+    first = client.get("/orders/approvals/")
+    assert [row["order"].pk for row in first.context["rows"]] == [o.pk for o in orders[:3]]
+    assert first.context["page_obj"].paginator.count == 5
+    second = client.get("/orders/approvals/", {"page": 2})
+    assert [row["order"].pk for row in second.context["rows"]] == [o.pk for o in orders[3:]]
+    assert "?page=2" in first.content.decode()
+
+
 def test_a_hand_made_next_to_another_site_is_not_followed(client, assistant, manager):
     order = pending_approval(assistant, quantity=1, price="100")
     client.force_login(manager)
