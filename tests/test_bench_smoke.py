@@ -32,6 +32,7 @@ BENCHMARKS = {
     "monthly_report_pdf",
     "import_10k_rows",
     "deadline_scan",
+    "deadline_scan_backlog",
     "concurrent_submits_5",
     "concurrent_stock_confirm_5",
     "load_test_5_users",
