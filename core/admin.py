@@ -102,6 +102,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "clock",
         "created_at",
         "emailed_at",
+        "webhook_queued_at",
         "webhook_sent_at",
         "webhook_attempts",
         "webhook_error",

@@ -229,6 +229,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # When the broker took the webhook task (set under a row lock in the transaction that
+    # queued it): what keeps two scans from queueing it twice; empty = never queued.
+    webhook_queued_at = models.DateTimeField(_("webhook queued at"), null=True, blank=True)
     webhook_sent_at = models.DateTimeField(_("webhook sent at"), null=True, blank=True)
     webhook_attempts = models.PositiveSmallIntegerField(_("webhook attempts"), default=0)
     webhook_error = models.CharField(_("webhook error"), max_length=500, blank=True)

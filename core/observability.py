@@ -125,14 +125,32 @@ def reset_request_context(**_: Any) -> None:
 
 
 class ContextFilter(logging.Filter):
-    """Adds ``request_id`` and ``user_id`` to every record (``-`` outside a request)."""
+    """Adds ``request_id`` and ``user_id`` to every record (``-`` outside a request).
+
+    In a Celery worker, a line logged while a task runs also gets its ``task_name``
+    and ``task_id``.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
         if not hasattr(record, "user_id"):
             record.user_id = user_id_var.get()
+        if not hasattr(record, "task_id"):
+            task = _current_task()
+            if task is not None:
+                record.task_name = task.name
+                record.task_id = task.request.id
         return True
+
+
+def _current_task() -> Any:
+    try:
+        from celery._state import get_current_task
+    except ImportError:  # pragma: no cover (celery is a dependency)
+        return None
+    task = get_current_task()
+    return task if task is not None and getattr(task.request, "id", None) else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -228,6 +246,39 @@ def on_task_failure(
         exc_info=(type(exception), exception, exception.__traceback__) if exception else None,
         extra={"task_name": name, "task_id": task_id, "task_args": summarize_args(args, kwargs)},
     )
+
+
+# --- the Celery worker's and beat's own log lines -------------------------------------
+def portal_log_formatter() -> logging.Formatter:
+    """The formatter of the portal's console handler (settings.LOGGING): JSON, or plain."""
+    config = settings.LOGGING
+    name = config["handlers"]["console"]["formatter"]
+    options = dict(config["formatters"][name])
+    factory = options.pop("()", None)
+    if factory is not None:
+        if isinstance(factory, str):
+            from django.utils.module_loading import import_string
+
+            factory = import_string(factory)
+        return factory(**options)
+    return logging.Formatter(options.get("format"), options.get("datefmt"))
+
+
+def use_portal_log_format(logger: logging.Logger | None = None, **_: Any) -> None:
+    """Give every handler of ``logger`` the portal's formatter and context filter.
+
+    Connected to Celery's ``after_setup_logger`` and ``after_setup_task_logger``
+    (config/celery.py): the worker and beat set up their own handlers for the root
+    and the task logger ("Connected to redis://…", "beat: Starting…", task
+    received / succeeded, errors) and would write them in Celery's text format.
+    """
+    if logger is None:
+        return
+    formatter = portal_log_formatter()
+    for handler in logger.handlers:
+        handler.setFormatter(formatter)
+        if not any(isinstance(f, ContextFilter) for f in handler.filters):
+            handler.addFilter(ContextFilter())
 
 
 def connect_request_signals() -> None:

@@ -4,15 +4,18 @@ Business apps only start, meet and cancel clocks (``sla_clock_*``); the
 scanner (``sla_clocks_scan``, run every minute by Celery beat) does the rest.
 Slow external sends (e-mail, webhook) never happen inside a lock: they run
 after the commit, the webhook in its own Celery task with a timeout and retries.
+A webhook task the broker did not take (Redis down) is queued again by the scan.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone, translation
@@ -300,20 +303,135 @@ def notifications_deliver(*, notification_ids: list[int]) -> None:
     """E-mail the notifications and queue their webhook posts. Runs after the commit.
 
     Failures are logged, never raised: the in-app message already exists and a
-    mail server or broker that is down must not undo a scan.
+    mail server or broker that is down must neither undo a scan nor fail the
+    request that wrote the notification. A webhook the broker refused is queued
+    again by the next deadline scan (:func:`notification_webhooks_requeue`).
     """
     if not notification_ids:
         return
     if settings.NOTIFY_EMAIL:
         _send_emails(notification_ids)
     if settings.NOTIFY_WEBHOOK_URL:
-        from core.tasks import send_notification_webhook
+        _webhooks_queue(
+            Notification.objects.filter(pk__in=notification_ids, webhook_queued_at__isnull=True)
+        )
 
-        for notification_id in notification_ids:
+
+class BrokerPause:
+    """After the broker refused a task, this process leaves it alone for a few seconds.
+
+    A hung Redis costs a request one socket timeout (settings.REDIS_BROKER_TRANSPORT_OPTIONS),
+    not one per notification it writes; what is not queued meanwhile the scan queues later.
+    """
+
+    SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def start(self) -> None:
+        self.until = time.monotonic() + self.SECONDS
+
+    def reset(self) -> None:
+        self.until = 0.0
+
+
+broker_pause = BrokerPause()
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """What a publish raises when the broker is down or hangs (kombu wraps most of it)."""
+    from kombu.exceptions import OperationalError
+
+    errors: tuple[type[BaseException], ...] = (OperationalError, OSError, TimeoutError)
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover (redis is a dependency)
+        return errors
+    return (*errors, RedisError)
+
+
+def _webhooks_queue(candidates: models.QuerySet[Notification]) -> int:
+    """Queue the webhook task of each candidate nobody else is queueing; returns how many.
+
+    The candidates are locked (``skip_locked``: what another scan or request holds
+    is theirs), each task is handed to the broker, and ``webhook_queued_at`` is set
+    on those the broker took, all in one short transaction. So two scans never
+    queue one notification twice, and a process killed half-way leaves nothing
+    marked that was not queued. A broker that is down stops the loop at the first
+    refusal (one connect or socket timeout per call at most) and is logged, never
+    raised: the next deadline scan queues the rest.
+    """
+    from core.tasks import send_notification_webhook
+
+    if broker_pause.active():
+        logger.info("broker unavailable a moment ago: webhooks left for the next deadline scan")
+        return 0
+    queued: list[int] = []
+    with transaction.atomic():
+        ids = list(
+            candidates.filter(webhook_sent_at__isnull=True)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        for notification_id in ids:
             try:
                 send_notification_webhook.delay(notification_id)
+            except _broker_errors() as exc:
+                broker_pause.start()
+                logger.warning(
+                    "broker unavailable: webhook of %s notification(s) not queued, "
+                    "the next deadline scan queues them: %s",
+                    len(ids) - len(queued),
+                    exc,
+                )
+                break
             except Exception:
-                logger.exception("could not queue the webhook for notification %s", notification_id)
+                logger.exception(
+                    "could not queue the webhook of %s notification(s); "
+                    "the next deadline scan queues them",
+                    len(ids) - len(queued),
+                )
+                break
+            queued.append(notification_id)
+        Notification.objects.filter(pk__in=queued).update(webhook_queued_at=timezone.now())
+    return len(queued)
+
+
+def notification_webhooks_requeue(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue the webhooks that never reached the broker; run by every deadline scan.
+
+    Candidates are notifications not yet posted, created within
+    NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS, and either never queued (the broker was
+    down after the commit, or the process died before queueing) and older than
+    NOTIFY_WEBHOOK_REQUEUE_AFTER seconds — younger ones are still being queued by
+    the request that wrote them — or queued NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER
+    seconds ago and never tried by a worker (the message was lost, e.g. Redis
+    restarted without its data). Returns how many were queued.
+    """
+    if not settings.NOTIFY_WEBHOOK_URL:
+        return 0
+    now = now or timezone.now()
+    settled = now - timedelta(seconds=settings.NOTIFY_WEBHOOK_REQUEUE_AFTER)
+    lost = now - timedelta(seconds=settings.NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER)
+    candidates = Notification.objects.filter(
+        Q(webhook_queued_at__isnull=True, created_at__lte=settled)
+        | Q(webhook_queued_at__lte=lost, webhook_attempts=0),
+        webhook_sent_at__isnull=True,
+        created_at__gte=now - timedelta(hours=settings.NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS),
+    )
+    pks = list(candidates.order_by("pk").values_list("pk", flat=True)[:limit])
+    if not pks:
+        return 0
+    # Filtered again under the lock: another scan may have claimed some meanwhile.
+    queued = _webhooks_queue(candidates.filter(pk__in=pks))
+    if queued:
+        logger.info("webhooks queued again: %s", queued)
+    return queued
 
 
 def _send_emails(notification_ids: list[int]) -> None:
@@ -388,26 +506,60 @@ def notification_webhook_send(*, notification_id: int) -> bool:
 
     Each attempt is counted on the notification and its error kept for the
     admins. Raises :class:`WebhookError` so the Celery task can retry.
-    Already posted notifications are not posted again.
+    Already posted notifications are not posted again, also when two copies of
+    the task run at once (:func:`_webhook_send_lock`).
     """
     url = settings.NOTIFY_WEBHOOK_URL
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if not url or notification is None or notification.webhook_sent_at is not None:
+    if not url:
         return False
-    Notification.objects.filter(pk=notification_id).update(
-        webhook_attempts=models.F("webhook_attempts") + 1
-    )
-    try:
-        webhook_post(
-            url=url, payload=webhook_payload(notification), timeout=settings.NOTIFY_WEBHOOK_TIMEOUT
+    with _webhook_send_lock(notification_id) as locked:
+        if not locked:
+            # A duplicate message of this notification is being posted by another worker.
+            return False
+        notification = Notification.objects.filter(pk=notification_id).first()
+        if notification is None or notification.webhook_sent_at is not None:
+            return False
+        Notification.objects.filter(pk=notification_id).update(
+            webhook_attempts=models.F("webhook_attempts") + 1
         )
-    except WebhookError as exc:
-        Notification.objects.filter(pk=notification_id).update(webhook_error=str(exc)[:500])
-        raise
-    Notification.objects.filter(pk=notification_id).update(
-        webhook_sent_at=timezone.now(), webhook_error=""
-    )
-    return True
+        try:
+            webhook_post(
+                url=url,
+                payload=webhook_payload(notification),
+                timeout=settings.NOTIFY_WEBHOOK_TIMEOUT,
+            )
+        except WebhookError as exc:
+            Notification.objects.filter(pk=notification_id).update(webhook_error=str(exc)[:500])
+            raise
+        Notification.objects.filter(pk=notification_id).update(
+            webhook_sent_at=timezone.now(), webhook_error=""
+        )
+        return True
+
+
+_WEBHOOK_LOCK_CLASS = 0x7765_6268  # "webh": pg advisory lock space of the webhook posts
+
+
+@contextmanager
+def _webhook_send_lock(notification_id: int) -> Iterator[bool]:
+    """A session-level advisory lock per notification, held while it is posted.
+
+    Two messages for one notification (queued again after a lost message, or after
+    a crash between queueing and marking it queued) may run on two workers at
+    once; only the one holding the lock posts. No row is locked meanwhile, so the
+    recipient can still mark the notification read. A killed worker's lock goes
+    with its database connection.
+    """
+    key = [_WEBHOOK_LOCK_CLASS, notification_id % 2_147_483_647]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        locked = bool(cursor.fetchone()[0])
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 # --- the scanner ----------------------------------------------------------------------
@@ -417,6 +569,7 @@ class ScanResult:
     breached: int = 0
     escalated: int = 0
     notification_ids: list[int] = field(default_factory=list)
+    webhooks_requeued: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"warned": self.warned, "breached": self.breached, "escalated": self.escalated}
@@ -533,14 +686,21 @@ def sla_clocks_scan(
     """Warn owners of clocks nearly due, report breaches, escalate breached clocks.
 
     Each event is sent exactly once: the clocks are locked, the notifications
-    written and the clocks marked in one transaction per batch. A clock whose
-    deadline passed while no worker ran is reported on the next scan.
+    written and the clocks marked in one transaction per batch, and e-mail and
+    webhook go out after that commit. A worker killed mid-scan loses at most the
+    batch it had not committed, which the next scan sends. A clock whose
+    deadline passed while no worker ran is reported on the next scan, and so are
+    webhooks the broker could not take (:func:`notification_webhooks_requeue`).
     """
     now = now or timezone.now()
     result = ScanResult()
     for _batch in range(max_batches):
         if _scan_batch(now, batch_size, result) < batch_size:
             break
-    if result.notification_ids:
-        logger.info("SLA scan: %s", result.as_dict())
+    # Real time, not the scan's ``now``: this is about deliveries, not deadlines.
+    result.webhooks_requeued = notification_webhooks_requeue()
+    if result.notification_ids or result.webhooks_requeued:
+        logger.info(
+            "SLA scan: %s", {**result.as_dict(), "webhooks_requeued": result.webhooks_requeued}
+        )
     return result

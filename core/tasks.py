@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="core.scan_sla_clocks", ignore_result=True)
 def scan_sla_clocks() -> dict[str, int]:
     """Run by beat every minute (config/settings.py CELERY_BEAT_SCHEDULE)."""
-    return services.sla_clocks_scan().as_dict()
+    return services.sla_clocks_scan(batch_size=settings.SLA_SCAN_BATCH_SIZE).as_dict()
 
 
 @shared_task(bind=True, name="core.send_notification_webhook", ignore_result=True)
