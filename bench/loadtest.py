@@ -47,6 +47,12 @@ def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
             "SELECT number FROM orders_order WHERE number IS NOT NULL ORDER BY id DESC LIMIT 1"
         )
         number = (cursor.fetchone() or ["2025"])[0]
+        cursor.execute("SELECT id FROM customers_customer WHERE is_active ORDER BY id LIMIT 200")
+        customers = ",".join(str(row[0]) for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT id FROM orders_product WHERE is_active AND kind = 'goods' ORDER BY id LIMIT 200"
+        )
+        products = ",".join(str(row[0]) for row in cursor.fetchall())
     if not _port_free(PORT):
         raise RuntimeError(f"port {PORT} is taken; set BENCH_PORT")
     env = {**os.environ, **bench_environment()}
@@ -54,6 +60,8 @@ def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
         {
             "BENCH_MAX_ORDER_ID": str(max_id),
             "BENCH_SEARCH_TERMS": f"{number[:9]},客户12,减速机 1",
+            "BENCH_CUSTOMER_IDS": customers or "1",
+            "BENCH_PRODUCT_IDS": products or "1",
             "DB_CONN_MAX_AGE": "600",
             # The database this process uses (the test database in the CI smoke run).
             "PORTAL_DB_NAME": str(connection.settings_dict["NAME"]),

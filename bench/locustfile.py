@@ -14,12 +14,16 @@ from __future__ import annotations
 import os
 import random
 import re
+from datetime import date, timedelta
 
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("BENCH_PASSWORD", "bench-pass-123")
 MAX_ORDER_ID = int(os.environ.get("BENCH_MAX_ORDER_ID", "1000"))
 SEARCH_TERMS = os.environ.get("BENCH_SEARCH_TERMS", "2025,客户1,电机").split(",")
+# Customers and products a new order may use (bench/loadtest.py picks them from the data).
+CUSTOMER_IDS = [int(x) for x in os.environ.get("BENCH_CUSTOMER_IDS", "1").split(",")]
+PRODUCT_IDS = [int(x) for x in os.environ.get("BENCH_PRODUCT_IDS", "1").split(",")]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -93,6 +97,49 @@ class SalesAssistant(PortalUser):
     @task(2)
     def my_work(self) -> None:
         self.client.get("/my-work/", name="/my-work/")
+
+    @task(1)
+    def enter_order(self) -> None:
+        """Enter an order of two lines and submit it for review (numbering, clock, notices)."""
+        form = self.client.get("/orders/new/", name="/orders/new/")
+        match = CSRF.search(form.text)
+        today = date.today()
+        data = {
+            "csrfmiddlewaretoken": match.group(1) if match else "",
+            "kind": "goods",
+            "customer": random.choice(CUSTOMER_IDS),
+            "contact_name": "压测联系人",
+            "contact_phone": "13800138000",
+            "order_date": today.isoformat(),
+            "requested_delivery_date": (today + timedelta(days=20)).isoformat(),
+            "payment_terms": "deposit_30",
+            "delivery_address": "上海市浦东新区测试路1号",
+            "delivery_postcode": "200120",
+            "source_channel": "phone",
+            "urgency": "normal",
+            "owner": "",
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "action": "submit",
+        }
+        for n, product in enumerate(random.sample(PRODUCT_IDS, 2)):
+            data |= {
+                f"lines-{n}-product": product,
+                f"lines-{n}-quantity": str(random.randint(1, 20)),
+                f"lines-{n}-unit": "台",
+                f"lines-{n}-unit_price": f"{random.randint(100, 2000)}.00",
+                f"lines-{n}-discount_percent": "0",
+            }
+        with self.client.post(
+            "/orders/new/",
+            data=data,
+            headers={"Referer": f"{self.host}/orders/new/"},
+            name="/orders/new/ (submit)",
+            catch_response=True,
+        ) as response:
+            # Success redirects to the new order's page; a form shown again is a failure.
+            if response.url.rstrip("/").endswith("/orders/new"):
+                response.failure("the order form came back: " + response.text[:200])
 
 
 class Warehouse(PortalUser):

@@ -5,6 +5,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
@@ -73,20 +76,45 @@ class ProductSelect(forms.Select):
         super().__init__(*args, **kwargs)
         self.show_prices = show_prices
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        product = getattr(value, "instance", None)
-        if product is not None:
-            option["attrs"].update(
-                {
-                    "data-spec": product.spec,
-                    "data-unit": product.unit,
-                    "data-price": str(product.list_price) if self.show_prices else "",
-                }
+    def _label(self, product: Any) -> str:
+        price = f" ¥{product.list_price:,.2f}" if self.show_prices else ""
+        return f"{product.code} {product.name} · {product.spec}{price}"
+
+    def render(self, name, value, attrs=None, renderer=None):  # type: ignore[no-untyped-def]
+        """A select whose options carry data-spec/-unit/-price, built in one pass.
+
+        A catalogue of 5,000 products made Django render 5,000 option templates per
+        line: 700 ms for the order form. Strings are escaped by ``format_html``.
+        """
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        options = []
+        for option_value, option_label in self.choices:
+            key = "" if option_value is None else str(option_value)
+            selected = mark_safe(" selected") if key in chosen else ""
+            product = getattr(option_value, "instance", None)
+            if product is None:
+                options.append(
+                    format_html('<option value="{}"{}>{}</option>', key, selected, option_label)
+                )
+                continue
+            options.append(
+                format_html(
+                    '<option value="{}" data-spec="{}" data-unit="{}" data-price="{}"{}>{}</option>',
+                    key,
+                    product.spec,
+                    product.unit,
+                    str(product.list_price) if self.show_prices else "",
+                    selected,
+                    self._label(product),
+                )
             )
-            price = f" ¥{product.list_price:,.2f}" if self.show_prices else ""
-            option["label"] = f"{product.code} {product.name} · {product.spec}{price}"
-        return option
+        return format_html(
+            "<select{}>{}</select>",
+            flatatt(final_attrs),
+            mark_safe("".join(options)),  # noqa: S308
+        )
 
 
 class OrderForm(forms.ModelForm):
