@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from archive.monthly import ImprovementItem, ImprovementStatus, MonthClose
+from archive.monthly import ImprovementItem, ImprovementStatus, MonthClose, PackageStatus
 from archive.services import improvement_save, month_close
 from core.people import person_name
 from core.roles import SALES_MANAGER, has_role
@@ -134,8 +134,12 @@ def package_request_view(request: HttpRequest) -> HttpResponse:
     form = MonthForm(request.POST)
     if form.is_valid():
         year, month = form.cleaned_data["month"]
-        package_request(actor=request.user, period=f"{year}-{month:02d}")
-        messages.success(request, _("The archive package is being built."))
+        package = package_request(actor=request.user, period=f"{year}-{month:02d}")
+        package.refresh_from_db(fields=["status", "error"])  # queued after its commit
+        if package.status == PackageStatus.FAILED:
+            messages.error(request, package.error)
+        else:
+            messages.success(request, _("The archive package is being built."))
     else:
         messages.error(request, " ".join(str(e) for e in form.errors.get("month", [])))
     return redirect("reports:archive")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from archive.monthly import ArchivePackage, PackageStatus
 from archive.reports import month_bounds
 from core.pdf import render_pdf
+from core.queueing import WORKER_UNAVAILABLE, task_send_on_commit
 from orders.models import Order, OrderStatus
 
 # The documents every archived order carries into the package (template, file prefix).
@@ -40,7 +41,13 @@ def package_request(*, actor: Any, period: str) -> ArchivePackage:
     package = ArchivePackage.objects.create(
         period=period, requested_by=actor, total=package_orders(period).count()
     )
-    transaction.on_commit(lambda: archive_package_build.delay(package.pk))
+    task_send_on_commit(
+        archive_package_build,
+        package.pk,
+        on_failure=lambda: ArchivePackage.objects.filter(pk=package.pk).update(
+            status=PackageStatus.FAILED, error=str(WORKER_UNAVAILABLE)
+        ),
+    )
     return package
 
 

@@ -227,6 +227,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # One Redis may serve several databases (dev, tests, benchmarks): keys are per database.
             "KEY_PREFIX": f"portal:{DATABASES['default']['NAME']}",
+            # A hung Redis costs a page one short timeout; callers treat errors as a miss.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

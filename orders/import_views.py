@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.queueing import WORKER_UNAVAILABLE, task_send
 from core.roles import DATA_ADMIN, SALES_MANAGER, has_role
 from customers.selectors import customer_list, customers_visible_to
 from customers.spreadsheet import export_customers, export_products
@@ -75,8 +75,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            if job.is_running:
-                transaction.on_commit(lambda: tasks.import_job_validate.delay(job.pk))
+            if job.is_running and not task_send(tasks.import_job_validate, job.pk):
+                ImportJob.objects.filter(pk=job.pk).update(
+                    status=ImportJobStatus.FAILED, error=str(WORKER_UNAVAILABLE)
+                )
             return redirect("orders:import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user)[:10]
     return render(
@@ -141,7 +143,10 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
         job.status = ImportJobStatus.IMPORTING
         job.processed_rows = 0
         job.save(update_fields=["create_missing", "status", "processed_rows"])
-        transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
+        if not task_send(tasks.import_job_run, job.pk):
+            # Nothing was imported: the file stays ready for another try.
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.READY)
+            messages.error(request, WORKER_UNAVAILABLE)
         return redirect("orders:import_job", pk=job.pk)
     job.save(update_fields=["create_missing"])
     job = spreadsheet.import_job_run(job_id=job.pk)

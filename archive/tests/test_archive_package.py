@@ -5,6 +5,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from archive.monthly import ArchivePackage
@@ -71,3 +72,26 @@ def test_package_holds_the_months_orders_as_xlsx_and_pdfs(
     assert 'data-status="done"' in fragment and "hx-trigger" not in fragment
     client.force_login(make_user("sales_manager"))
     assert client.get(f"/reports/archive/packages/{package.pk}/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the task is queued after one
+def test_a_broker_that_is_down_marks_the_package_failed_with_the_reason(
+    client, make_user, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from archive import tasks
+
+    def down(package_id: int) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.archive_package_build, "delay", down)
+    client.force_login(make_user("data_admin"))
+    response = client.post("/reports/archive/packages/new/", {"month": "2026-10"})
+    assert response.status_code == 302
+    package = ArchivePackage.objects.get()
+    assert package.status == "failed"
+    assert package.error
+    page = client.get(response.url)
+    assert [str(m) for m in page.context["messages"]] == [package.error]
+    assert package.error in client.get("/reports/archive/packages/").content.decode()

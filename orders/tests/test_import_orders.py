@@ -396,7 +396,7 @@ class TestPages:
         assert Order.objects.get().customer.name == "科技有限公司"
 
     def test_big_files_go_through_the_task_with_progress(self, role_client, monkeypatch):
-        from orders import import_views, tasks
+        from orders import tasks
 
         catalog()
         monkeypatch.setattr(spreadsheet, "ASYNC_ROWS", 3)
@@ -405,7 +405,6 @@ class TestPages:
             tasks.import_job_validate, "delay", lambda pk: queued.append(("validate", pk))
         )
         monkeypatch.setattr(tasks.import_job_run, "delay", lambda pk: queued.append(("run", pk)))
-        monkeypatch.setattr(import_views.transaction, "on_commit", lambda fn: fn())
         client = role_client("data_admin")
         rows = [sheet_row(f"202405-{i:03d}") for i in range(1, 6)]
         client.post(reverse("orders:import"), {"file": upload(xlsx_bytes(rows))})
@@ -432,3 +431,38 @@ class TestPages:
         job.refresh_from_db()
         assert job.status == ImportJobStatus.DONE and job.result["created"] == 5
         assert job.percent == 100
+
+    def test_a_broker_that_is_down_gives_a_clear_message_and_loses_nothing(
+        self, role_client, monkeypatch
+    ):
+        from kombu.exceptions import OperationalError
+
+        from orders import tasks
+
+        def down(pk: int) -> None:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        catalog()
+        monkeypatch.setattr(spreadsheet, "ASYNC_ROWS", 3)
+        monkeypatch.setattr(tasks.import_job_validate, "delay", down)
+        client = role_client("data_admin")
+        rows = [sheet_row(f"202405-{i:03d}") for i in range(1, 6)]
+        response = client.post(
+            reverse("orders:import"), {"file": upload(xlsx_bytes(rows))}, follow=True
+        )
+        job = ImportJob.objects.get()
+        assert job.status == ImportJobStatus.FAILED
+        assert 'data-testid="import-error"' in response.content.decode()
+
+        # Validated after all (the worker came back and the user uploaded again), then the
+        # import itself cannot be queued: the file stays ready and nothing is written.
+        tasks.import_job_validate(job.pk)
+        job.refresh_from_db()
+        assert job.status == ImportJobStatus.READY
+        monkeypatch.setattr(tasks.import_job_run, "delay", down)
+        response = client.post(reverse("orders:import_run", args=[job.pk]), follow=True)
+        job.refresh_from_db()
+        assert job.status == ImportJobStatus.READY
+        assert not Order.objects.exists()
+        assert response.status_code == 200
+        assert len(list(response.context["messages"])) == 1

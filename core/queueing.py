@@ -1,0 +1,46 @@
+"""Handing background jobs to Celery without letting a broker outage fail the request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+# What the user is told when a job could not be handed to the workers.
+WORKER_UNAVAILABLE = _(
+    "The background workers cannot be reached right now; nothing was lost. "
+    "Please try again in a minute."
+)
+
+
+def task_send(task: Any, *args: Any) -> bool:
+    """``task.delay(*args)``; False (logged) when the broker is down or hangs.
+
+    The publish makes one attempt with short timeouts (settings: CELERY_BROKER_*), so a
+    stopped Redis costs the request milliseconds and a hung one about two seconds.
+    """
+    from core.services import _broker_errors
+
+    try:
+        task.delay(*args)
+    except _broker_errors() as exc:
+        logger.warning("broker unavailable: %s%s not queued: %s", task.name, args, exc)
+        return False
+    return True
+
+
+def task_send_on_commit(
+    task: Any, *args: Any, on_failure: Callable[[], None] | None = None
+) -> None:
+    """Queue ``task`` once the current transaction commits; ``on_failure`` if it cannot be."""
+
+    def send() -> None:
+        if not task_send(task, *args) and on_failure is not None:
+            on_failure()
+
+    transaction.on_commit(send)
