@@ -21,6 +21,9 @@ Number = int | float | Decimal
 
 def _fmt(value: Number) -> str:
     value = float(value)
+    # Chinese magnitudes keep labels short enough to sit over a column: 9.0亿, 131.9万.
+    if abs(value) >= 100_000_000:
+        return f"{value / 100_000_000:,.1f}亿"
     if abs(value) >= 10000:
         return f"{value / 10000:,.1f}万"
     if value == int(value):
