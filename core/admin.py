@@ -101,6 +101,7 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = (
         "clock",
         "created_at",
+        "email_claimed_at",
         "emailed_at",
         "webhook_queued_at",
         "webhook_sent_at",

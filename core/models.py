@@ -228,6 +228,10 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When a process took the e-mail to send it (set under a row lock and committed before
+    # the send): what keeps the after-commit send and the scan's re-send, or two scans,
+    # from sending it twice. Claimed long ago and still not e-mailed = lost, sent again.
+    email_claimed_at = models.DateTimeField(_("e-mail claimed at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     # When the broker took the webhook task (set under a row lock in the transaction that
     # queued it): what keeps two scans from queueing it twice; empty = never queued.

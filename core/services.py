@@ -4,13 +4,15 @@ Business apps only start, meet and cancel clocks (``sla_clock_*``); the
 scanner (``sla_clocks_scan``, run every minute by Celery beat) does the rest.
 Slow external sends (e-mail, webhook) never happen inside a lock: they run
 after the commit, the webhook in its own Celery task with a timeout and retries.
-A webhook task the broker did not take (Redis down) is queued again by the scan.
+A webhook task the broker did not take (Redis down) is queued again by the scan,
+and so is an e-mail that never went out (the process died, the mail server was down).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import smtplib
 import time
 import urllib.error
 import urllib.request
@@ -305,7 +307,8 @@ def notifications_deliver(*, notification_ids: list[int]) -> None:
     Failures are logged, never raised: the in-app message already exists and a
     mail server or broker that is down must neither undo a scan nor fail the
     request that wrote the notification. A webhook the broker refused is queued
-    again by the next deadline scan (:func:`notification_webhooks_requeue`).
+    again by the next deadline scan (:func:`notification_webhooks_requeue`), and
+    an e-mail that did not go out is sent by it (:func:`notification_emails_resend`).
     """
     if not notification_ids:
         return
@@ -434,41 +437,168 @@ def notification_webhooks_requeue(*, now: datetime | None = None, limit: int = 5
     return queued
 
 
-def _send_emails(notification_ids: list[int]) -> None:
-    notifications = list(
-        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
-        .exclude(recipient__email="")
-        .select_related("recipient")
+def notification_emails_resend(*, now: datetime | None = None, limit: int = 200) -> int:
+    """E-mail the notifications whose e-mail never went out; run by every deadline scan.
+
+    Candidates are notifications not yet e-mailed, to a recipient with an address,
+    created within NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS, and either never claimed
+    and older than NOTIFY_WEBHOOK_REQUEUE_AFTER seconds (the process that wrote them
+    died before its after-commit send, or the mail server was down then) — younger
+    ones are still being sent by the process that wrote them — or claimed
+    NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER seconds ago and still not e-mailed (the sender
+    died while sending, or the mail server refused the message). At most ``limit``
+    per scan; the rest go with the next scans. They are claimed first like every
+    e-mail (:func:`_emails_send`). Returns how many were sent.
+    """
+    if not settings.NOTIFY_EMAIL:
+        return 0
+    now = now or timezone.now()
+    settled = now - timedelta(seconds=settings.NOTIFY_WEBHOOK_REQUEUE_AFTER)
+    candidates = Notification.objects.filter(
+        Q(email_claimed_at__isnull=True, created_at__lte=settled)
+        | Q(email_claimed_at__isnull=False),  # whether the claim is lost: _emails_claim
+        created_at__gte=now - timedelta(hours=settings.NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS),
     )
+    sent = _emails_send(candidates, now=now, limit=limit)
+    if sent:
+        logger.info("e-mails sent by the deadline scan: %s", sent)
+    return sent
+
+
+def _send_emails(notification_ids: list[int]) -> int:
+    """E-mail these notifications now (after the commit that wrote them); returns how many."""
+    return _emails_send(Notification.objects.filter(pk__in=notification_ids))
+
+
+# What an SMTP server says when it refuses one message (or its recipient): that message
+# keeps its claim and is tried again when the claim counts as lost. Other errors
+# (connection refused, dropped, timed out) mean the server is not there: the claims
+# still unsent are given back and the next deadline scan sends them.
+_MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)
+
+
+def _emails_send(
+    candidates: models.QuerySet[Notification],
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> int:
+    """Claim the candidates nobody else is e-mailing, e-mail them, mark each sent.
+
+    The claim (``email_claimed_at``, set under a ``skip_locked`` row lock in a short
+    transaction committed before anything is sent) keeps the after-commit send, the
+    deadline scan's re-send and other processes from e-mailing one notification
+    twice: what another process holds or has claimed is theirs. Each e-mail is
+    marked (``emailed_at``) right after the server took it.
+
+    At least once, not exactly once: a process killed between the mail server
+    accepting a message and the mark leaves a claim without ``emailed_at``, and
+    that e-mail is sent again when the claim counts as lost
+    (NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER seconds). SMTP gives no way to ask the
+    server whether it already has the message, so this window (one message, a
+    few milliseconds) is the accepted limit. A sender never sends past half of
+    that time after its claim — it gives the rest back — so a slow server does
+    not make its live claims look lost.
+    """
+    now = now or timezone.now()
+    claimed_at, notifications = _emails_claim(candidates, now=now, limit=limit)
     if not notifications:
-        return
-    sent = []
+        return 0
+    deadline = time.monotonic() + settings.NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER / 2
     try:
-        connection = get_connection()
-        connection.open()
+        mail = get_connection()
+        mail.open()
     except Exception:
-        logger.exception("mail server unavailable; %s e-mails not sent", len(notifications))
-        return
+        logger.exception(
+            "mail server unavailable; %s e-mails left for the next deadline scan",
+            len(notifications),
+        )
+        _emails_release(notifications, claimed_at)
+        return 0
+    sent = 0
     try:
-        for notification in notifications:
-            body = notification.body
-            if notification.url:
-                body = f"{body}\n\n{_absolute(notification.url)}".strip()
-            message = EmailMessage(
-                subject=notification.title,
-                body=body,
-                to=[notification.recipient.email],
-                connection=connection,
-            )
+        for index, notification in enumerate(notifications):
+            if index and time.monotonic() > deadline:
+                logger.warning(
+                    "mail server slow; %s e-mails left for the next deadline scan",
+                    len(notifications) - index,
+                )
+                _emails_release(notifications[index:], claimed_at)
+                break
             try:
-                message.send()
+                if not _email_message(notification, mail).send():
+                    # Django's SMTP backend sends nothing, silently, without a connection.
+                    raise smtplib.SMTPServerDisconnected("no connection to the mail server")
+            except _MESSAGE_REFUSED:
+                logger.exception(
+                    "mail server refused the e-mail for notification %s; tried again later",
+                    notification.pk,
+                )
+                continue
+            except OSError:
+                logger.exception(
+                    "mail server failed; %s e-mails left for the next deadline scan",
+                    len(notifications) - index,
+                )
+                _emails_release(notifications[index:], claimed_at)
+                break
             except Exception:
                 logger.exception("e-mail for notification %s failed", notification.pk)
-            else:
-                sent.append(notification.pk)
+                continue
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+            sent += 1
     finally:
-        connection.close()
-    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        try:
+            mail.close()
+        except Exception:
+            logger.warning("closing the mail connection failed", exc_info=True)
+    return sent
+
+
+def _emails_claim(
+    candidates: models.QuerySet[Notification], *, now: datetime, limit: int | None
+) -> tuple[datetime, list[Notification]]:
+    """Lock, claim and commit: the candidates this process e-mails now (see :func:`_emails_send`)."""
+    lost = now - timedelta(seconds=settings.NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER)
+    with transaction.atomic():
+        query = (
+            candidates.filter(
+                Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lte=lost),
+                emailed_at__isnull=True,
+            )
+            .exclude(recipient__email="")
+            .select_related("recipient")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+        )
+        notifications = list(query if limit is None else query[:limit])
+        claimed_at = timezone.now()
+        if notifications:
+            Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+                email_claimed_at=claimed_at
+            )
+    return claimed_at, notifications
+
+
+def _emails_release(notifications: list[Notification], claimed_at: datetime) -> None:
+    """Give back claims not sent, unless someone else claimed them meanwhile."""
+    Notification.objects.filter(
+        pk__in=[n.pk for n in notifications],
+        emailed_at__isnull=True,
+        email_claimed_at=claimed_at,
+    ).update(email_claimed_at=None)
+
+
+def _email_message(notification: Notification, mail: Any) -> EmailMessage:
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{_absolute(notification.url)}".strip()
+    return EmailMessage(
+        subject=notification.title,
+        body=body,
+        to=[notification.recipient.email],
+        connection=mail,
+    )
 
 
 def webhook_payload(notification: Notification) -> dict[str, Any]:
@@ -570,6 +700,7 @@ class ScanResult:
     escalated: int = 0
     notification_ids: list[int] = field(default_factory=list)
     webhooks_requeued: int = 0
+    emails_resent: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"warned": self.warned, "breached": self.breached, "escalated": self.escalated}
@@ -690,7 +821,8 @@ def sla_clocks_scan(
     webhook go out after that commit. A worker killed mid-scan loses at most the
     batch it had not committed, which the next scan sends. A clock whose
     deadline passed while no worker ran is reported on the next scan, and so are
-    webhooks the broker could not take (:func:`notification_webhooks_requeue`).
+    webhooks the broker could not take (:func:`notification_webhooks_requeue`) and
+    e-mails that did not go out (:func:`notification_emails_resend`).
     """
     now = now or timezone.now()
     result = ScanResult()
@@ -699,8 +831,14 @@ def sla_clocks_scan(
             break
     # Real time, not the scan's ``now``: this is about deliveries, not deadlines.
     result.webhooks_requeued = notification_webhooks_requeue()
-    if result.notification_ids or result.webhooks_requeued:
+    result.emails_resent = notification_emails_resend()
+    if result.notification_ids or result.webhooks_requeued or result.emails_resent:
         logger.info(
-            "SLA scan: %s", {**result.as_dict(), "webhooks_requeued": result.webhooks_requeued}
+            "SLA scan: %s",
+            {
+                **result.as_dict(),
+                "webhooks_requeued": result.webhooks_requeued,
+                "emails_resent": result.emails_resent,
+            },
         )
     return result

@@ -1,4 +1,5 @@
-"""Real processes for the fault tests: a private redis-server, Celery workers, a webhook robot.
+"""Real processes for the fault tests: a private redis-server, Celery workers, a webhook robot,
+a mail server.
 
 The Redis server is started by the test on a free port with no persistence, so the
 machine's Redis (6379) is never touched and a stop really loses what it held. A test
@@ -8,15 +9,19 @@ that needs /usr/bin/redis-server fails when it is missing; it never skips.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import json
 import os
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -312,6 +317,107 @@ class _RobotHandler(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def robot() -> Iterator[Robot]:
     server = Robot()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- a mail server ---------------------------------------------------------------------------
+class MailSink(socketserver.ThreadingTCPServer):
+    """A plain SMTP server that takes every message and keeps it (no TLS, no login).
+
+    A message counts as received when its DATA ends (the final ".") — as for a real
+    server, which has it then, whether or not the client lives to read the answer.
+    """
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.sessions = 0
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def env(self) -> dict[str, str]:
+        """What a worker's environment needs to send its e-mail here."""
+        return {
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+            "EMAIL_USE_TLS": "false",
+            "EMAIL_USE_SSL": "false",
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+        }
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return [str(message["subject"]).strip() for message in self.messages]
+
+    def idle(self) -> bool:
+        """No client connected (e.g. the socket of a killed worker is closed and read)."""
+        with self.lock:
+            return self.sessions == 0
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    server: MailSink
+
+    def reply(self, line: bytes) -> None:
+        self.wfile.write(line + b"\r\n")
+        self.wfile.flush()
+
+    def handle(self) -> None:
+        with self.server.lock:
+            self.server.sessions += 1
+        try:
+            self.session()
+        except OSError:
+            pass  # the client went away
+        finally:
+            with self.server.lock:
+                self.server.sessions -= 1
+
+    def session(self) -> None:
+        self.reply(b"220 sink ESMTP")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.reply(b"250 sink")
+            elif verb == b"DATA":
+                self.reply(b"354 end with <CRLF>.<CRLF>")
+                data = self.data()
+                if data is None:
+                    return  # cut off before the end: not received
+                message = email.message_from_bytes(data, policy=email.policy.default)
+                with self.server.lock:
+                    self.server.messages.append(message)  # type: ignore[arg-type]
+                self.reply(b"250 OK queued")
+            elif verb == b"QUIT":
+                self.reply(b"221 bye")
+                return
+            else:  # MAIL, RCPT, RSET, NOOP
+                self.reply(b"250 OK")
+
+    def data(self) -> bytes | None:
+        lines = []
+        while line := self.rfile.readline():
+            if line in (b".\r\n", b".\n"):
+                return b"".join(lines)
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return None
+
+
+@contextlib.contextmanager
+def mail_sink() -> Iterator[MailSink]:
+    server = MailSink()
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

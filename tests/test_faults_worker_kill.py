@@ -7,10 +7,17 @@ mark — and the batch it was working on left nothing. A new worker's scan (what
 sends every minute) does the rest: in the end every clock is warned or breached
 exactly once, with exactly one notification, and every notification reached the
 webhook robot exactly once — none lost with the killed worker, none doubled.
+
+E-mail goes to a real SMTP server of the test: every notification is e-mailed once.
+The one exception SMTP allows is the message the killed worker had handed to the
+server but not yet marked sent: its claim counts as lost and it is sent again
+(at least once). Whatever the worker had claimed and not yet sent is sent by the
+next scans, not lost.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -22,7 +29,7 @@ from django.utils import timezone
 
 from core.models import DurationUnit, Notification, NotificationVerb, SlaClock, SlaKind
 from core.services import webhook_payload
-from tests.processes import Worker, celery_broker, redis_server, robot, wait_until
+from tests.processes import Worker, celery_broker, mail_sink, redis_server, robot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,6 +37,8 @@ CLOCKS = 300  # half breached, half only due for the warning
 BATCH = 10  # clocks per scan transaction in the killed worker
 KILL_AFTER = 40  # notifications committed when the worker is killed (4 batches)
 SCAN_TASK = "core.scan_sla_clocks"
+# Seconds after which an e-mail claimed and not sent counts as lost (production: an hour).
+CLAIM_LOST_AFTER = 3
 
 
 def _due_clocks(owner) -> list[SlaClock]:  # type: ignore[no-untyped-def]
@@ -65,11 +74,16 @@ def test_a_worker_killed_mid_scan_loses_no_reminder_and_the_next_scan_doubles_no
     clocks = _due_clocks(owner)
     from config.celery import app
 
-    with robot() as group_robot, redis_server(tmp_path / "redis") as redis:
+    with (
+        robot() as group_robot,
+        mail_sink() as smtp,
+        redis_server(tmp_path / "redis") as redis,
+    ):
         env = {
             "REDIS_URL": redis.url,
             "NOTIFY_WEBHOOK_URL": group_robot.url,
-            "NOTIFY_EMAIL": "false",
+            "NOTIFY_EMAIL": "true",
+            **smtp.env(),
         }
         with celery_broker(redis.url):
             # --- a scan, killed after a few batches ------------------------------------
@@ -80,7 +94,21 @@ def test_a_worker_killed_mid_scan_loses_no_reminder_and_the_next_scan_doubles_no
                 lambda: Notification.objects.count() >= KILL_AFTER, timeout=20, step=0.005
             )
             doomed.kill()
+            killed_at = time.monotonic()
             assert reached, f"the scan did not start; worker log:\n{doomed.log()[-4000:]}"
+            # What the mail server has from the killed worker, and what it claimed and
+            # never marked sent (perhaps sent — that is the one SMTP cannot tell).
+            assert wait_until(smtp.idle, timeout=5)
+            mailed_at_kill = set(smtp.subjects())
+            claimed_unsent = set(
+                Notification.objects.filter(emailed_at=None)
+                .exclude(email_claimed_at=None)
+                .values_list("title", flat=True)
+            )
+            print(
+                f"e-mails at the kill: {len(mailed_at_kill)} received, "
+                f"{len(claimed_unsent)} claimed and not marked sent"
+            )
             at_kill = Notification.objects.count()
             print(f"killed with {at_kill} of {CLOCKS} clocks notified")
             assert at_kill < CLOCKS, "the scan finished before the kill: make it longer"
@@ -104,8 +132,9 @@ def test_a_worker_killed_mid_scan_loses_no_reminder_and_the_next_scan_doubles_no
                 pool="threads",
                 concurrency=4,
                 # The never-queued webhooks of the killed worker are a minute old in real
-                # life; here they are seconds old.
+                # life; here they are seconds old. So are its claimed e-mails.
                 NOTIFY_WEBHOOK_REQUEUE_AFTER="0",
+                NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER=str(CLAIM_LOST_AFTER),
                 **env,
             )
             survivor.start()
@@ -118,9 +147,17 @@ def test_a_worker_killed_mid_scan_loses_no_reminder_and_the_next_scan_doubles_no
                     lambda: not Notification.objects.filter(webhook_sent_at=None).exists(),
                     timeout=20,
                 ), f"webhooks not sent; worker log:\n{survivor.log()[-4000:]}"
-                # One more scan: nothing is left to send, nothing is sent again.
+                # A scan once the killed worker's claims count as lost sends what it
+                # claimed and did not send.
+                time.sleep(max(0.0, killed_at + CLAIM_LOST_AFTER + 0.5 - time.monotonic()))
                 app.send_task(SCAN_TASK, ignore_result=True)
                 assert wait_until(lambda: survivor.tasks_ended(SCAN_TASK) >= 2, timeout=20)
+                assert not Notification.objects.filter(emailed_at=None).exists(), (
+                    f"e-mails not sent; worker log:\n{survivor.log()[-4000:]}"
+                )
+                # One more scan: nothing is left to send, nothing is sent again.
+                app.send_task(SCAN_TASK, ignore_result=True)
+                assert wait_until(lambda: survivor.tasks_ended(SCAN_TASK) >= 3, timeout=20)
             finally:
                 survivor.stop()
 
@@ -142,3 +179,11 @@ def test_a_worker_killed_mid_scan_loses_no_reminder_and_the_next_scan_doubles_no
         webhook_payload(n)["text"]["content"] for n in notifications
     )
     assert {n.webhook_attempts for n in notifications} == {1}
+    # Every notification e-mailed exactly once — but the one the mail server took
+    # from the killed worker before it could mark it sent, which went twice.
+    doubled = mailed_at_kill & claimed_unsent
+    assert len(doubled) <= 1, doubled
+    assert Counter(smtp.subjects()) == Counter(
+        {n.title: 2 if n.title in doubled else 1 for n in notifications}
+    )
+    print(f"e-mails sent twice (SMTP's window between acceptance and the mark): {len(doubled)}")
