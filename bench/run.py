@@ -36,6 +36,8 @@ class Result:
     name: str
     times_ms: list[float]
     queries: int | None = None
+    # SQL time of one request (the captured run), to compare with the floor.
+    sql_ms: float | None = None
     floor_ms: float | None = None
     target: str = ""
     note: str = ""
@@ -166,6 +168,7 @@ class Bench:
             name,
             times,
             queries=len(ctx.captured_queries),
+            sql_ms=sum(float(q["time"]) for q in ctx.captured_queries) * 1000,
             floor_ms=floor,
             target=target,
             note=note or url,
@@ -824,21 +827,31 @@ def write_results(bench: Bench, *, path: Path, context: dict[str, Any]) -> None:
         f"{context['cpus']} CPU cores; {bench.repeat} timed runs per page.",
         "",
         "Times in milliseconds. *Floor* is the hand-written SQL that fetches the same rows, "
-        "timed in the same run; *ratio* = median / floor. Query counts are SQL statements "
-        "per request (or per operation).",
+        "timed in the same run; *ratio* = median / floor. *SQL* is the time the page's own "
+        "queries took in one request (*SQL ratio* = SQL / floor): the rest of a page's time "
+        "is Python and the template. Query counts are SQL statements per request (or per "
+        "operation).",
         "",
-        "| benchmark | median | p95 | queries | floor | ratio | errors | target | what |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| benchmark | median | p95 | queries | SQL | floor | ratio | SQL ratio | errors "
+        "| target | what |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in bench.results:
+        sql_ratio = r.sql_ms / r.floor_ms if r.sql_ms is not None and r.floor_ms else None
         lines.append(
             f"| {r.name} | {r.median:.1f} | {r.p95:.1f} | "
             f"{'' if r.queries is None else r.queries} | "
+            f"{'' if r.sql_ms is None else f'{r.sql_ms:.1f}'} | "
             f"{'' if r.floor_ms is None else f'{r.floor_ms:.1f}'} | "
-            f"{'' if r.ratio is None else f'{r.ratio:.1f}×'} | {r.errors} | {r.target} | "
+            f"{'' if r.ratio is None else f'{r.ratio:.1f}×'} | "
+            f"{'' if sql_ratio is None else f'{sql_ratio:.1f}×'} | {r.errors} | {r.target} | "
             f"{r.note.replace('|', '/')} |"
         )
-    lines.append("")
+    lines += [
+        "",
+        "What was changed to reach these numbers, and why: [NOTES.md](NOTES.md).",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {path}")
 
