@@ -53,24 +53,9 @@ def _login(username: str) -> Client:
 def test_pages_and_steps_work_while_redis_is_stopped_and_the_next_scan_sends_each_webhook_once(
     make_user, settings, tmp_path, caplog
 ):
-    assistant = make_user("sales_assistant")
-    reviewer = make_user("sales_assistant")
-    manager = make_user("sales_manager")
-    make_user("warehouse")  # told when the order is confirmed
-    to_review = OrderFactory(
-        owner=assistant, created_by=assistant, status="pending_review", number="202611-501"
+    assistant, reviewer, manager, to_review, to_approve = _orders_to_review_and_approve(
+        make_user, first_number=501
     )
-    OrderLineFactory(order=to_review)
-    to_approve = OrderFactory(
-        owner=assistant,
-        created_by=assistant,
-        status="pending_approval",
-        number="202611-502",
-        customer__credit_limit=Decimal("1000000"),
-    )
-    # At list price and below the director's threshold: the manager's approval confirms it.
-    OrderLineFactory(order=to_approve, quantity=Decimal("1"))
-    order_recalculate_total(order=to_approve)
     now = timezone.now()
     # Breached a minute ago: the scan run while Redis is down reports it.
     due = sla_clock_start(
@@ -196,23 +181,9 @@ def test_a_hung_redis_costs_a_step_one_socket_timeout_not_one_per_notification(
     make_user, settings, tmp_path, caplog
 ):
     """SIGSTOPped: Redis accepts connections but never answers (a frozen VM, a full disk)."""
-    assistant = make_user("sales_assistant")
-    reviewer = make_user("sales_assistant")
-    manager = make_user("sales_manager")
-    make_user("warehouse")
-    to_review = OrderFactory(
-        owner=assistant, created_by=assistant, status="pending_review", number="202611-511"
+    _assistant, reviewer, manager, to_review, to_approve = _orders_to_review_and_approve(
+        make_user, first_number=511
     )
-    OrderLineFactory(order=to_review)
-    to_approve = OrderFactory(
-        owner=assistant,
-        created_by=assistant,
-        status="pending_approval",
-        number="202611-512",
-        customer__credit_limit=Decimal("1000000"),
-    )
-    OrderLineFactory(order=to_approve, quantity=Decimal("1"))
-    order_recalculate_total(order=to_approve)
     socket_timeout = settings.REDIS_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
 
     with redis_server(tmp_path / "redis") as redis, celery_broker(redis.url):
@@ -251,3 +222,29 @@ def test_a_hung_redis_costs_a_step_one_socket_timeout_not_one_per_notification(
     assert Order.objects.get(pk=to_review.pk).status == OrderStatus.NEEDS_INFO
     assert Order.objects.get(pk=to_approve.pk).status == OrderStatus.CONFIRMED
     assert not Notification.objects.exclude(webhook_queued_at=None).exists()
+
+
+def _orders_to_review_and_approve(make_user, *, first_number: int):  # type: ignore[no-untyped-def]
+    """An order waiting for review and one the manager's approval confirms (below the
+    director's threshold, at list price), with the people who act on them."""
+    assistant = make_user("sales_assistant")
+    reviewer = make_user("sales_assistant")
+    manager = make_user("sales_manager")
+    make_user("warehouse")  # told when the order is confirmed
+    to_review = OrderFactory(
+        owner=assistant,
+        created_by=assistant,
+        status="pending_review",
+        number=f"202611-{first_number}",
+    )
+    OrderLineFactory(order=to_review)
+    to_approve = OrderFactory(
+        owner=assistant,
+        created_by=assistant,
+        status="pending_approval",
+        number=f"202611-{first_number + 1}",
+        customer__credit_limit=Decimal("1000000"),
+    )
+    OrderLineFactory(order=to_approve, quantity=Decimal("1"))
+    order_recalculate_total(order=to_approve)
+    return assistant, reviewer, manager, to_review, to_approve
