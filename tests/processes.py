@@ -168,6 +168,18 @@ def celery_broker(url: str) -> Iterator[None]:
 
 
 # --- Celery worker --------------------------------------------------------------------------
+def worker_command(
+    *, hostname: str, pool: str = "solo", concurrency: int = 1, queues: str = ""
+) -> list[str]:
+    """The command line of a quiet test worker (no heartbeat, gossip or mingle)."""
+    command = [str(CELERY), "-A", "config", "worker", "--pool", pool]
+    command += ["--concurrency", str(concurrency), "--hostname", hostname]
+    if queues:
+        command += ["--queues", queues]
+    quiet = ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    return [*command, *quiet, "--loglevel", "INFO"]
+
+
 class Worker:
     """A ``celery worker`` on this run's test database, with its log in a file.
 
@@ -196,23 +208,11 @@ class Worker:
     def start(self, *, ready_timeout: float = 20) -> None:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-            [
-                str(CELERY),
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                self.pool,
-                "--concurrency",
-                str(self.concurrency),
-                "--hostname",
-                f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
+            worker_command(
+                pool=self.pool,
+                concurrency=self.concurrency,
+                hostname=f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ),
             cwd=BASE_DIR,
             env=self.env,
             stdout=self._log,

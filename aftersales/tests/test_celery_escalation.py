@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from aftersales import services
 from core.models import Notification, NotificationVerb, SlaClock, SlaKind
-from core.tests.test_celery_worker import BASE_DIR, CELERY, _forget_queue
+from core.tests.test_celery_worker import BASE_DIR, _forget_queue
+from tests.processes import worker_command
 
 WAIT_SECONDS = 30
 
@@ -30,23 +31,7 @@ def _start_worker(queue: str, log) -> subprocess.Popen:  # type: ignore[no-untyp
         "NOTIFY_WEBHOOK_URL": "",
     }
     return subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [
-            str(CELERY),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
+        worker_command(hostname=f"{queue}@%h", queues=queue),
         cwd=BASE_DIR,
         env=env,
         stdout=log,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -23,9 +22,9 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import Notification, NotificationVerb, SlaClock
+from tests.processes import worker_command
 
 BASE_DIR = Path(settings.BASE_DIR)
-CELERY = Path(sys.executable).with_name("celery")
 WAIT_SECONDS = 20
 
 
@@ -58,23 +57,7 @@ def test_real_celery_worker_breaches_a_clock_and_writes_the_notification(start_c
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
         worker = subprocess.Popen(  # noqa: S603 (fixed arguments)
-            [
-                str(CELERY),
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue,
-                "--hostname",
-                f"{queue}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
+            worker_command(hostname=f"{queue}@%h", queues=queue),
             cwd=BASE_DIR,
             env=env,
             stdout=log,
