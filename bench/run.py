@@ -393,44 +393,21 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
     first = f"{month}-01"
     # "cold": computed for this request (?fresh=1, as after "recalculate"); the plain runs
     # after the warm-up read a past month's report from the cache (archive.reports).
-    bench.page(
-        "monthly_report_cold",
-        f"/reports/monthly/?month={month}&fresh=1",
-        role="sales_manager",
-        floor_sql=report_floor,
-        floor_params=[first, first],
-        target="< 2 s",
-        repeat=max(3, bench.repeat // 3),
-    )
-    bench.page(
-        "monthly_report_pdf_cold",
-        f"/reports/monthly.pdf?month={month}&fresh=1",
-        role="sales_manager",
-        floor_sql=report_floor,
-        floor_params=[first, first],
-        target="< 5 s",
-        repeat=max(2, bench.repeat // 5),
-    )
-    bench.page(
-        "monthly_report",
-        f"/reports/monthly/?month={month}",
-        role="sales_manager",
-        floor_sql=report_floor,
-        floor_params=[first, first],
-        target="< 2 s",
-        repeat=max(3, bench.repeat // 3),
-        note=f"/reports/monthly/?month={month}",
-    )
-    bench.page(
-        "monthly_report_pdf",
-        f"/reports/monthly.pdf?month={month}",
-        role="sales_manager",
-        floor_sql=report_floor,
-        floor_params=[first, first],
-        target="< 5 s",
-        repeat=max(2, bench.repeat // 5),
-        note=f"/reports/monthly.pdf?month={month}",
-    )
+    for name, path, target, repeat in (
+        ("monthly_report_cold", "/reports/monthly/?fresh=1&", "< 2 s", bench.repeat // 3),
+        ("monthly_report_pdf_cold", "/reports/monthly.pdf?fresh=1&", "< 5 s", bench.repeat // 5),
+        ("monthly_report", "/reports/monthly/?", "< 2 s", bench.repeat // 3),
+        ("monthly_report_pdf", "/reports/monthly.pdf?", "< 5 s", bench.repeat // 5),
+    ):
+        bench.page(
+            name,
+            f"{path}month={month}",
+            role="sales_manager",
+            floor_sql=report_floor,
+            floor_params=[first, first],
+            target=target,
+            repeat=max(3, repeat),
+        )
 
 
 # --- import ----------------------------------------------------------------------------
