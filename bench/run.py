@@ -846,21 +846,12 @@ def main(argv: list[str] | None = None) -> Bench:
     parser.add_argument("--no-load-test", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--allow-any-database", action="store_true")
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="measure with the changes of bench/proposed.py applied in memory",
-    )
     args = parser.parse_args(argv)
     setup_django(allow_any_database=args.allow_any_database)
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    if args.proposed:
-        from bench import proposed
-
-        proposed.apply()
     return run_all(args)
 
 
