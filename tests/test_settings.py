@@ -63,7 +63,15 @@ def test_without_database_url_the_embedded_postgresql_is_used_over_its_socket():
         "d = settings.DATABASES['default']; connection.ensure_connection(); "
         "print(d['ENGINE'], d['HOST'], connection.vendor, settings.CELERY_BROKER_URL)"
     )
-    result = run_manage("shell", "-c", code, env=env)
+    from config import embedded
+
+    # A server this test starts is stopped again (in CI the suite runs on the machine's).
+    was_running = (embedded.PGDATA / "postmaster.pid").exists()
+    try:
+        result = run_manage("shell", "-c", code, env=env)
+    finally:
+        if not was_running:
+            embedded.stop()
     assert result.returncode == 0, result.stderr
     engine, host, vendor, broker = result.stdout.split()[-4:]
     assert engine == "django.db.backends.postgresql" and vendor == "postgresql"
