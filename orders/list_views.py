@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django import forms
@@ -92,13 +93,18 @@ class OrderFilterForm(forms.Form):
         self.fields["q"].widget.attrs["placeholder"] = _("Number, customer, contact or product")
 
 
-def _status_tabs(counts: dict[str, int], current: str) -> list[dict[str, Any]]:
-    tabs = [{"code": "", "label": _("All"), "count": counts["all"], "active": not current}]
+def _status_tabs(counts: dict[str, int] | None, current: str) -> list[dict[str, Any]]:
+    """The tabs with their counts (``None`` each when the search was too broad to count)."""
+
+    def count(key: str) -> int | None:
+        return None if counts is None else counts.get(key, 0)
+
+    tabs = [{"code": "", "label": _("All"), "count": count("all"), "active": not current}]
     tabs += [
         {
             "code": status,
             "label": OrderStatus(status).label,
-            "count": counts.get(status, 0),
+            "count": count(status),
             "active": current == status,
         }
         for status in selectors.ORDER_TAB_STATUSES
@@ -109,7 +115,7 @@ def _status_tabs(counts: dict[str, int], current: str) -> list[dict[str, Any]]:
             {
                 "code": current,
                 "label": OrderStatus(current).label,
-                "count": counts.get(current, 0),
+                "count": count(current),
                 "active": True,
             }
         )
@@ -129,6 +135,26 @@ def _sort_links(current: str) -> dict[str, dict[str, str]]:
     return links
 
 
+def _uncounted_page(rows: Any, raw_number: str | None) -> SimpleNamespace:
+    """A page of ``rows`` without counting them: one row more tells whether a next exists."""
+    try:
+        number = int(raw_number or 1)
+    except ValueError:
+        number = 1
+    last = max(1, -(-selectors.SEARCH_COUNT_LIMIT // PAGE_SIZE))  # pages up to the limit
+    number = min(max(number, 1), last)
+    start = (number - 1) * PAGE_SIZE
+    fetched = list(rows[start : start + PAGE_SIZE + 1])
+    return SimpleNamespace(
+        number=number,
+        object_list=fetched[:PAGE_SIZE],
+        has_previous=number > 1,
+        has_next=len(fetched) > PAGE_SIZE and number < last,
+        previous_page_number=number - 1,
+        next_page_number=number + 1,
+    )
+
+
 @permission_required("orders.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
     filter_form = OrderFilterForm(request.GET or None)
@@ -140,13 +166,21 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if sort not in selectors.ORDER_SORTS:
         sort = ""
 
-    matching = selectors.order_list(filters=filters)
-    counts = selectors.order_status_counts(matching, all_orders=not any(filters.values()))
+    q = (filters.get("q") or "").strip() if filters else ""
+    broad = bool(q) and selectors.order_search_is_broad(q)
+    matching = selectors.order_list(filters=filters, broad_search=broad)
     rows_qs = selectors.order_list_rows(matching, status=status, sort=sort)
-    paginator = Paginator(rows_qs, PAGE_SIZE)
-    # The tab counts already hold this number: no second COUNT query for the pages.
-    paginator.count = counts.get(status, 0) if status else counts["all"]
-    page = paginator.get_page(request.GET.get("page"))
+    if broad:
+        # Counting 100,000 matches per status would cost seconds: no counts, previous /
+        # next pages only (the page says to narrow the search down).
+        counts = None
+        page = _uncounted_page(rows_qs, request.GET.get("page"))
+    else:
+        counts = selectors.order_status_counts(matching, all_orders=not any(filters.values()))
+        paginator = Paginator(rows_qs, PAGE_SIZE)
+        # The tab counts already hold this number: no second COUNT query for the pages.
+        paginator.count = counts.get(status, 0) if status else counts["all"]
+        page = paginator.get_page(request.GET.get("page"))
     orders = list(page.object_list)
     for order in orders:
         order.badge_class = STATUS_BADGES.get(order.status, "text-bg-secondary")
@@ -161,6 +195,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "filtered": any(filters.values()) if filters else False,
             "selected_customer": filters.get("customer") if filters else None,
             "tabs": _status_tabs(counts, status),
+            "broad_search": broad,
+            "search_count_limit": selectors.SEARCH_COUNT_LIMIT,
             "status": status,
             "sort": sort,
             "sort_links": _sort_links(sort),

@@ -79,40 +79,72 @@ def _overdue_clock() -> Exists:
     )
 
 
-def _order_search(qs: QuerySet[Order], q: str) -> QuerySet[Order]:
-    """One box for number, customer, contact and product (name or code).
+# A search matching more orders than this is "broad": its rows are found by walking the
+# newest-first index (dense matches turn up at once), and its tab counts are not computed.
+SEARCH_COUNT_LIMIT = 5000
 
-    The matching ids are a UNION of four lookups, each served by its own trigram
-    index (orders/migrations/0010); an OR across the joined tables could use none
-    of them and read every order (1.7–2.5 s at a million orders).
-    """
+
+def _search_customers(q: str) -> QuerySet[Any]:
     from customers.models import Customer
 
-    by_number = Order.objects.filter(number__icontains=q).order_by().values("pk")
-    by_contact = Order.objects.filter(contact_name__icontains=q).order_by().values("pk")
-    by_customer = (
-        Order.objects.filter(customer__in=Customer.objects.filter(name__icontains=q).values("pk"))
-        .order_by()
-        .values("pk")
-    )
-    by_product = (
-        OrderLine.objects.filter(
-            product__in=Product.objects.filter(Q(name__icontains=q) | Q(code__icontains=q)).values(
-                "pk"
-            )
+    return Customer.objects.filter(name__icontains=q).values("pk")
+
+
+def _search_product_orders(q: str) -> QuerySet[OrderLine]:
+    products = Product.objects.filter(Q(name__icontains=q) | Q(code__icontains=q)).values("pk")
+    return OrderLine.objects.filter(product__in=products).order_by().values("order_id")
+
+
+def _search_parts(q: str) -> list[QuerySet[Any]]:
+    """The order ids matching ``q`` by number, contact, customer name and product."""
+    return [
+        Order.objects.filter(number__icontains=q).order_by().values("pk"),
+        Order.objects.filter(contact_name__icontains=q).order_by().values("pk"),
+        Order.objects.filter(customer__in=_search_customers(q)).order_by().values("pk"),
+        _search_product_orders(q),
+    ]
+
+
+def order_search_is_broad(q: str, *, limit: int | None = None) -> bool:
+    """Whether ``q`` matches at least ``limit`` orders; stops counting there.
+
+    UNION ALL streams (duplicates may count twice, which only errs towards "broad" for a
+    term that is almost broad), so a term found in 100,000 orders costs a few ms here.
+    """
+    limit = limit or SEARCH_COUNT_LIMIT
+    by_number, by_contact, by_customer, by_product = _search_parts(q)
+    # The parts run in this order and stop at the limit: customers and products are small
+    # tables whose matches lead to orders by index, while a one- or two-character term
+    # ("北京") has no trigram to search the number and contact indexes with.
+    return by_customer.union(by_product, by_contact, by_number, all=True)[:limit].count() >= limit
+
+
+def _order_search(qs: QuerySet[Order], q: str, *, broad: bool = False) -> QuerySet[Order]:
+    """One box for number, customer, contact and product (name or code).
+
+    A narrow term: the matching ids are a UNION of four lookups, each served by its own
+    trigram index (orders/migrations/0010); an OR across the joined tables could use none
+    of them and read every order (1.7–2.5 s at a million orders). A broad term ("北京",
+    100,000 orders): the UNION would collect and sort all of them (4 s), while the OR,
+    checked along the newest-first index, finds a page of them in a few ms.
+    """
+    if broad:
+        return qs.filter(
+            Q(number__icontains=q)
+            | Q(contact_name__icontains=q)
+            | Q(customer__in=_search_customers(q))
+            | Q(pk__in=_search_product_orders(q))
         )
-        .order_by()
-        .values("order_id")
-    )
-    return qs.filter(pk__in=by_number.union(by_contact, by_customer, by_product))
+    first, *others = _search_parts(q)
+    return qs.filter(pk__in=first.union(*others))
 
 
-def order_list(*, filters: dict[str, Any]) -> QuerySet[Order]:
+def order_list(*, filters: dict[str, Any], broad_search: bool = False) -> QuerySet[Order]:
     """Orders matching the list filters except the status tab (the tabs count over this)."""
     qs = Order.objects.all()
     q = (filters.get("q") or "").strip()
     if q:
-        qs = _order_search(qs, q)
+        qs = _order_search(qs, q, broad=broad_search)
     for field in ("customer", "owner", "source_channel"):
         if filters.get(field):
             qs = qs.filter(**{field: filters[field]})

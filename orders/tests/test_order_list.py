@@ -142,23 +142,28 @@ class TestCounterTable:
         assert (counts[OrderStatus.DRAFT], counts[OrderStatus.PENDING_REVIEW]) == (0, 3)
 
 
+def _searchable_orders() -> dict[str, Order]:
+    """Two orders to search: by number, customer, contact and product name or code."""
+    lathe = ProductFactory(name="数控车床", code="CK-6140")
+    pump = ProductFactory(name="离心泵", code="PX-200")
+    a = OrderFactory(
+        number="202611-001",
+        customer=CustomerFactory(name="上海远航机械"),
+        contact_name="王建国",
+    )
+    b = OrderFactory(
+        number="202611-002", customer=CustomerFactory(name="广州华南泵业"), contact_name="陈丽"
+    )
+    OrderLineFactory(order=a, product=lathe)
+    OrderLineFactory(order=a, product=lathe, spec="加长型")
+    OrderLineFactory(order=b, product=pump)
+    return {"a": a, "b": b}
+
+
 class TestSearch:
     @pytest.fixture
     def orders(self) -> dict[str, Order]:
-        lathe = ProductFactory(name="数控车床", code="CK-6140")
-        pump = ProductFactory(name="离心泵", code="PX-200")
-        a = OrderFactory(
-            number="202611-001",
-            customer=CustomerFactory(name="上海远航机械"),
-            contact_name="王建国",
-        )
-        b = OrderFactory(
-            number="202611-002", customer=CustomerFactory(name="广州华南泵业"), contact_name="陈丽"
-        )
-        OrderLineFactory(order=a, product=lathe)
-        OrderLineFactory(order=a, product=lathe, spec="加长型")
-        OrderLineFactory(order=b, product=pump)
-        return {"a": a, "b": b}
+        return _searchable_orders()
 
     @pytest.mark.parametrize(
         ("q", "expected"),
@@ -184,8 +189,11 @@ class TestSearch:
 
         with CaptureQueriesContext(connection) as ctx:
             viewer.get(URL, {"q": "远航"})
+        # The page of rows (the broadness probe before it is a UNION ALL with its own LIMIT).
         rows = [
-            q["sql"] for q in ctx.captured_queries if "LIMIT" in q["sql"] and "UNION" in q["sql"]
+            q["sql"]
+            for q in ctx.captured_queries
+            if "LIMIT" in q["sql"] and "UNION" in q["sql"] and "UNION ALL" not in q["sql"]
         ]
         assert len(rows) == 1
         assert " OR " not in rows[0].split("UNION")[0]
@@ -194,6 +202,60 @@ class TestSearch:
         response = viewer.get(URL, {"q": "数控车床"})
         assert _numbers(response) == ["202611-001"]
         assert _tab_counts(response)["all"] == 1
+
+
+class TestBroadSearch:
+    """A term matching more than SEARCH_COUNT_LIMIT orders: newest first, no tab counts."""
+
+    @pytest.fixture
+    def limit(self, monkeypatch):  # type: ignore[no-untyped-def]
+        from orders import selectors
+
+        def set_limit(value: int) -> None:
+            monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", value)
+
+        return set_limit
+
+    @pytest.mark.parametrize(
+        ("q", "expected"),
+        [
+            ("202611-002", ["202611-002"]),
+            ("远航", ["202611-001"]),
+            ("陈丽", ["202611-002"]),
+            ("离心泵", ["202611-002"]),
+            ("ck-6140", ["202611-001"]),
+            ("202611", ["202611-002", "202611-001"]),
+            ("数控车床", ["202611-001"]),
+        ],
+    )
+    def test_the_broad_shape_finds_the_same_orders(self, viewer, limit, q, expected):
+        _searchable_orders()
+        limit(1)  # every term that matches anything counts as broad
+        response = viewer.get(URL, {"q": q})
+        assert response.context["broad_search"]
+        assert _numbers(response) == expected
+
+    def test_no_counts_a_notice_and_previous_next_pages(self, viewer, limit):
+        _bulk_orders(30, owner=viewer.user, customer=CustomerFactory(name="北京华宇机电"))
+        OrderFactory(number="202611-999", customer=CustomerFactory(name="上海远航"))
+        limit(25)
+        first = viewer.get(URL, {"q": "北京"})
+        html = first.content.decode()
+        assert first.context["broad_search"]
+        assert all(tab["count"] is None for tab in first.context["tabs"])
+        assert 'data-testid="broad-search"' in html and "data-count" not in html
+        assert len(first.context["orders"]) == 20 and "page=2" in html
+        second = viewer.get(URL, {"q": "北京", "page": 2})
+        assert len(second.context["orders"]) == 10
+        assert "page=3" not in second.content.decode()
+        assert "202611-999" not in _numbers(first) + _numbers(second)
+
+    def test_a_narrow_term_keeps_its_counts(self, viewer, limit):
+        _bulk_orders(3, owner=viewer.user, customer=CustomerFactory(name="北京华宇机电"))
+        limit(25)
+        response = viewer.get(URL, {"q": "北京"})
+        assert not response.context["broad_search"]
+        assert _tab_counts(response)["all"] == 3
 
 
 class TestFilters:
