@@ -160,23 +160,23 @@ def _searchable_orders() -> dict[str, Order]:
     return {"a": a, "b": b}
 
 
+# Terms and the orders of _searchable_orders() they find, newest first.
+SEARCH_CASES = [
+    ("202611-002", ["202611-002"]),
+    ("远航", ["202611-001"]),
+    ("陈丽", ["202611-002"]),
+    ("离心泵", ["202611-002"]),
+    ("ck-6140", ["202611-001"]),
+    ("202611", ["202611-002", "202611-001"]),
+]
+
+
 class TestSearch:
     @pytest.fixture
     def orders(self) -> dict[str, Order]:
         return _searchable_orders()
 
-    @pytest.mark.parametrize(
-        ("q", "expected"),
-        [
-            ("202611-002", ["202611-002"]),
-            ("远航", ["202611-001"]),
-            ("陈丽", ["202611-002"]),
-            ("离心泵", ["202611-002"]),
-            ("ck-6140", ["202611-001"]),
-            ("202611", ["202611-002", "202611-001"]),
-            ("无此订单", []),
-        ],
-    )
+    @pytest.mark.parametrize(("q", "expected"), [*SEARCH_CASES, ("无此订单", [])])
     def test_one_box_searches_number_customer_contact_and_product(
         self, viewer, orders, q, expected
     ):
@@ -216,18 +216,7 @@ class TestBroadSearch:
 
         return set_limit
 
-    @pytest.mark.parametrize(
-        ("q", "expected"),
-        [
-            ("202611-002", ["202611-002"]),
-            ("远航", ["202611-001"]),
-            ("陈丽", ["202611-002"]),
-            ("离心泵", ["202611-002"]),
-            ("ck-6140", ["202611-001"]),
-            ("202611", ["202611-002", "202611-001"]),
-            ("数控车床", ["202611-001"]),
-        ],
-    )
+    @pytest.mark.parametrize(("q", "expected"), [*SEARCH_CASES, ("数控车床", ["202611-001"])])
     def test_the_broad_shape_finds_the_same_orders(self, viewer, limit, q, expected):
         _searchable_orders()
         limit(1)  # every term that matches anything counts as broad
