@@ -24,8 +24,12 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
 @register.simple_tag
 def add_class(bound_field: forms.BoundField, css_class: str) -> str:
     widget = bound_field.field.widget
-    if isinstance(widget, forms.Select | forms.SelectMultiple) and css_class == "form-control":
-        css_class = "form-select"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        # Bootstrap styles a select with form-select (its arrow), not form-control.
+        css_class = " ".join(
+            {"form-control": "form-select", "form-control-sm": "form-select-sm"}.get(name, name)
+            for name in css_class.split()
+        )
     if bound_field.errors:
         css_class += " is-invalid"
     existing = widget.attrs.get("class", "")
