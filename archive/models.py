@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 
 
@@ -214,7 +215,7 @@ PENDING_BORROWING = (
 
 def _decider(b: Borrowing, user: object, perm: str) -> bool:
     # Four eyes: nobody approves their own request.
-    return user.has_perm(perm) and user.pk != b.borrower_id  # type: ignore[attr-defined]
+    return four_eyes(user, perm, b.borrower_id)
 
 
 # Which permission decides each pending step.

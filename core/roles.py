@@ -106,3 +106,12 @@ def users_with_role(role: str) -> list[Any]:
     return list(
         get_user_model().objects.filter(groups__name=role, is_active=True).order_by("pk").distinct()
     )
+
+
+def four_eyes(user: Any, permission: str, author_id: int | None) -> bool:
+    """``user`` holds ``permission`` and is not the author of what they would decide on.
+
+    The portal's four-eyes rule: nobody reviews, approves or decides on what they
+    entered or asked for themselves (orders, quotations, contracts, borrowings).
+    """
+    return bool(user.has_perm(permission)) and user.pk != author_id

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 
 __all__ = [
@@ -61,7 +62,7 @@ CONTRACT_STATUS_COLORS = {
 
 def _is_reviewer(contract: Contract, user: object, perm: str) -> bool:
     # Four eyes: whoever drafted the contract never reviews it.
-    return user.has_perm(perm) and user.pk != contract.created_by_id  # type: ignore[attr-defined]
+    return four_eyes(user, perm, contract.created_by_id)
 
 
 class Contract(ConcurrentTransitionMixin, models.Model):

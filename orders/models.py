@@ -15,6 +15,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from simple_history.models import HistoricalRecords
 
 from core.indexes import trigram_index
+from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 from core.validators import validate_phone, validate_postcode
 
@@ -415,7 +416,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def user_may_review(self, user: Any) -> bool:
         """Four eyes: whoever entered the order never reviews it."""
-        return user.has_perm("orders.review_order") and user.pk != self.created_by_id
+        return four_eyes(user, "orders.review_order", self.created_by_id)
 
     # --- transitions (side effects on other models live in orders.services) --
     @transition(
@@ -469,10 +470,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # --- internal approval ------------------------------------------------------
     def user_may_approve(self, user: Any) -> bool:
         """Four eyes at every tier: nobody approves an order they entered."""
-        return user.has_perm("orders.approve_order") and user.pk != self.created_by_id
+        return four_eyes(user, "orders.approve_order", self.created_by_id)
 
     def user_may_approve_as_director(self, user: Any) -> bool:
-        return user.has_perm("orders.approve_large_order") and user.pk != self.created_by_id
+        return four_eyes(user, "orders.approve_large_order", self.created_by_id)
 
     def not_on_credit_hold(self) -> bool:
         return not self.credit_hold
@@ -589,8 +590,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CANCELLABLE_STATUSES,
         target=OrderStatus.CANCELLED,
-        permission=lambda order, user: (
-            user.has_perm("orders.approve_cancellation") and user.pk != order.cancel_requested_by_id
+        permission=lambda order, user: four_eyes(
+            user, "orders.approve_cancellation", order.cancel_requested_by_id
         ),
     )
     def cancel(self) -> None:

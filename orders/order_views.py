@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.models import SlaClock
+from core.roles import four_eyes
 from core.uploads import private_file_response
 from customers.models import Contact, Customer, QualificationStatus
 from customers.selectors import customers_visible_to
@@ -262,19 +263,16 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "return": (status == OrderStatus.PENDING_APPROVAL and order.user_may_approve(user))
         or (status == OrderStatus.PENDING_DIRECTOR and order.user_may_approve_as_director(user)),
         "credit_release": order.credit_hold
-        and user.has_perm("orders.release_credit_hold")
-        and user.pk != order.created_by_id,
+        and four_eyes(user, "orders.release_credit_hold", order.created_by_id),
         "cancel_request": status in CANCELLABLE_STATUSES
         and order.cancel_requested_at is None
         and (is_owner or user.has_perm("orders.approve_cancellation")),
         "cancel_decide": order.cancel_requested_at is not None
         and status != OrderStatus.CANCELLED
-        and user.has_perm("orders.approve_cancellation")
-        and user.pk != order.cancel_requested_by_id,
+        and four_eyes(user, "orders.approve_cancellation", order.cancel_requested_by_id),
         "change": status in CHANGEABLE_STATUSES and is_owner and pending_change is None,
         "change_decide": pending_change is not None
-        and user.has_perm("orders.approve_cancellation")
-        and user.pk != pending_change.requested_by_id,
+        and four_eyes(user, "orders.approve_cancellation", pending_change.requested_by_id),
     }
     show_credit = user.has_perm("customers.view_credit") and status in (
         OrderStatus.PENDING_APPROVAL,

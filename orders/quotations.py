@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 # Loaded from the bottom of orders/models.py, when PaymentTerms already exists.
+from core.roles import four_eyes
 from orders.models import (
     PaymentTerms,
     PricedLine,  # defined before orders.models imports this module
@@ -58,7 +59,7 @@ QUOTATION_STATUS_COLORS = {
 
 
 def _approver(q: Quotation, user: object, perm: str) -> bool:
-    return user.has_perm(perm) and user.pk != q.created_by_id  # type: ignore[attr-defined]
+    return four_eyes(user, perm, q.created_by_id)
 
 
 class Quotation(ConcurrentTransitionMixin, models.Model):
