@@ -8,6 +8,7 @@ Times are compared in the business time zone (Asia/Shanghai).
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,8 @@ from orders.models import Order, OrderEvent, OrderLine, OrderStatus, SourceChann
 
 ZERO = Decimal("0.00")
 # Orders that never became business: not counted as orders of the month.
+logger = logging.getLogger(__name__)
+
 NOT_COUNTED = (OrderStatus.DRAFT, OrderStatus.REJECTED)
 DELIVERED_OR_LATER = ("delivered", "accepted", "completed", "archived")
 SHIPPED_OR_LATER = ("shipped", *DELIVERED_OR_LATER)
@@ -473,12 +476,10 @@ def monthly_report_cached(*, year: int, month: int, fresh: bool = False) -> Mont
 
 def _cache_call(method: Any, *args: Any) -> Any:
     """A cache outage only makes the report slower, never unavailable."""
-    import logging
-
     try:
         return method(*args)
     except Exception:  # any backend error: Redis down, disk full
-        logging.getLogger(__name__).warning("report cache unavailable", exc_info=True)
+        logger.warning("report cache unavailable", exc_info=True)
         return None
 
 

@@ -18,17 +18,23 @@ WORKER_UNAVAILABLE = _(
 )
 
 
+def broker_errors() -> tuple[type[BaseException], ...]:
+    """What a publish raises when the broker is down or hangs (kombu wraps most of it)."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    return (OperationalError, OSError, TimeoutError, RedisError)
+
+
 def task_send(task: Any, *args: Any) -> bool:
     """``task.delay(*args)``; False (logged) when the broker is down or hangs.
 
     The publish makes one attempt with short timeouts (settings: CELERY_BROKER_*), so a
     stopped Redis costs the request milliseconds and a hung one about two seconds.
     """
-    from core.services import _broker_errors
-
     try:
         task.delay(*args)
-    except _broker_errors() as exc:
+    except broker_errors() as exc:
         logger.warning("broker unavailable: %s%s not queued: %s", task.name, args, exc)
         return False
     return True

@@ -44,6 +44,7 @@ from core.models import (
     SlaKind,
     target_url,
 )
+from core.queueing import broker_errors
 
 logger = logging.getLogger(__name__)
 
@@ -345,18 +346,6 @@ class BrokerPause:
 broker_pause = BrokerPause()
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    """What a publish raises when the broker is down or hangs (kombu wraps most of it)."""
-    from kombu.exceptions import OperationalError
-
-    errors: tuple[type[BaseException], ...] = (OperationalError, OSError, TimeoutError)
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # pragma: no cover (redis is a dependency)
-        return errors
-    return (*errors, RedisError)
-
-
 def _webhooks_queue(candidates: models.QuerySet[Notification]) -> int:
     """Queue the webhook task of each candidate nobody else is queueing; returns how many.
 
@@ -384,7 +373,7 @@ def _webhooks_queue(candidates: models.QuerySet[Notification]) -> int:
         for notification_id in ids:
             try:
                 send_notification_webhook.delay(notification_id)
-            except _broker_errors() as exc:
+            except broker_errors() as exc:
                 broker_pause.start()
                 logger.warning(
                     "broker unavailable: webhook of %s notification(s) not queued, "
