@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refusals of business rules become 403 / 409 / 400 pages, never 500 (core.web).
+    "core.web.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -275,6 +277,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The outbox (docs/architecture.md): every commit also kicks a delivery, this sweep
+    # delivers what a lost kick, a dead worker or a failed send left behind.
+    "deliver-outbox": {
+        "task": "core.deliver_outbox",
+        "schedule": float(env_int("OUTBOX_SWEEP_SECONDS", 15)),
+        "options": {"expires": 14},
+    },
 }
 
 # --- Security -----------------------------------------------------------------
@@ -360,6 +369,14 @@ NOTIFY_WEBHOOK_REQUEUE_AFTER = env_int("NOTIFY_WEBHOOK_REQUEUE_AFTER", 60)
 NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER = env_int("NOTIFY_WEBHOOK_REQUEUE_LOST_AFTER", 3600)
 # … and written in the last hours: older news is not posted to the group any more.
 NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS = env_int("NOTIFY_WEBHOOK_REQUEUE_MAX_AGE_HOURS", 24)
+# The outbox: a claim this old without a send counts as lost (the worker died) and is
+# taken again; a failed send waits OUTBOX_RETRY_DELAY seconds, doubled per attempt, and
+# is given up (and shown as failed) after OUTBOX_MAX_ATTEMPTS.
+OUTBOX_CLAIM_LOST_AFTER = env_int("OUTBOX_CLAIM_LOST_AFTER", 300)
+OUTBOX_RETRY_DELAY = env_int("OUTBOX_RETRY_DELAY", 30)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Kick a delivery after each commit that queued a message (off: only the sweep delivers).
+OUTBOX_KICK = env_bool("OUTBOX_KICK", default=True)
 # Where users reach the portal, for links in e-mails and webhook messages (e.g.
 # https://portal.example.com); links stay relative when it is unset.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")

@@ -271,3 +271,58 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class OutboxMessage(models.Model):
+    """Something that leaves the database (e-mail, SMS, webhook, task), written in the same
+    transaction as the change that causes it and delivered afterwards by Celery
+    (docs/architecture.md, "The outbox").
+
+    A message is claimed (``claimed_at``, committed before the send), sent by the handler
+    registered for its ``kind``, then marked ``sent_at``; a failure is counted and tried
+    again later with a growing delay; a claim older than OUTBOX_CLAIM_LOST_AFTER seconds
+    without ``sent_at`` counts as lost (the worker died) and is taken again.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # One message per key: a repeated step (a retried request, a second scan) adds nothing.
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("object type")
+    )
+    object_id = models.PositiveBigIntegerField(_("object ID"), null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    available_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            # The delivery sweep: unsent messages, oldest first.
+            models.Index(
+                fields=["available_at", "id"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="core_outbox_pending",
+            ),
+            # "What went out about this order" on the order page.
+            models.Index(fields=["content_type", "object_id"], name="core_outbox_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "failed"
+        return "pending"

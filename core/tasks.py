@@ -48,3 +48,11 @@ def send_notification_webhook(self, notification_id: int) -> bool:  # type: igno
             countdown=settings.NOTIFY_WEBHOOK_RETRY_DELAY * 2**retries,
             max_retries=settings.NOTIFY_WEBHOOK_RETRIES,
         ) from exc
+
+
+@shared_task(name="core.deliver_outbox", ignore_result=True)
+def deliver_outbox() -> int:
+    """Deliver the outbox (kicked after each commit that queued something; swept by beat)."""
+    from core.outbox import outbox_deliver
+
+    return outbox_deliver()
