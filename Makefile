@@ -19,10 +19,11 @@ install: $(STAMP)
 run: $(STAMP)
 	./scripts/run.sh
 
-## ruff + the whole test suite (browser tests included) on PostgreSQL.
+## ruff + mypy + the whole test suite (browser tests included) on PostgreSQL.
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PORTAL_TESTING=1 $(VENV)/bin/mypy
 	PORTAL_TESTING=1 $(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -33,6 +34,7 @@ system-deps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PORTAL_TESTING=1 $(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "django_fsm",
     "django_htmx",
     "simple_history",
-    "import_export",
     "axes",
     # Business apps, lowest layer first (an app imports only from those above it here).
     "core",

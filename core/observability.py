@@ -52,7 +52,7 @@ def check_broker() -> str:
         finally:
             client.close()
         return "ok"
-    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    options: dict[str, Any] = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     for key in ("data_folder_in", "processed_folder", "control_folder"):
         folder = options[key]
         if not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
@@ -251,7 +251,7 @@ def on_task_failure(
 # --- the Celery worker's and beat's own log lines -------------------------------------
 def portal_log_formatter() -> logging.Formatter:
     """The formatter of the portal's console handler (settings.LOGGING): JSON, or plain."""
-    config = settings.LOGGING
+    config: dict[str, Any] = settings.LOGGING
     name = config["handlers"]["console"]["formatter"]
     options = dict(config["formatters"][name])
     factory = options.pop("()", None)

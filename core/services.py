@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, models, transaction
@@ -74,6 +74,24 @@ def calendar_override_delete(*, override: CalendarOverride) -> None:
     sla_clocks_reschedule(since=day)
 
 
+@transaction.atomic
+def calendar_overrides_import(*, days: Iterable[tuple[date, bool, str]]) -> int:
+    """Save many overrides (a year's official schedule) and reschedule the clocks once.
+
+    ``days`` are (day, is_working_day, note); the rows are saved like
+    :func:`calendar_override_save`, all or none. Returns how many were saved.
+    """
+    saved = [
+        CalendarOverride.objects.update_or_create(
+            date=day, defaults={"is_working_day": is_working_day, "note": note}
+        )[0]
+        for day, is_working_day, note in days
+    ]
+    if saved:
+        sla_clocks_reschedule(since=min(override.date for override in saved))
+    return len(saved)
+
+
 # --- SLA clocks -----------------------------------------------------------------------
 def _warn_at(calendar: BusinessCalendar, clock: SlaClock) -> datetime:
     """The moment SLA_WARN_PERCENT of the clock's time has passed.
@@ -105,12 +123,12 @@ def sla_clock_start(
     *,
     target: models.Model,
     kind: str,
-    owner: AbstractBaseUser,
+    owner: User,
     due_at: datetime | None = None,
     working_hours: float | Decimal | None = None,
     working_days: int | None = None,
     hours: float | Decimal | None = None,
-    escalate_to: AbstractBaseUser | None = None,
+    escalate_to: User | None = None,
     started_at: datetime | None = None,
     note: str = "",
     calendar: BusinessCalendar | None = None,
@@ -248,7 +266,7 @@ def _absolute(url: str) -> str:
 
 def notification_create(
     *,
-    recipient: AbstractBaseUser,
+    recipient: User,
     title: str,
     body: str = "",
     url: str = "",
@@ -274,7 +292,7 @@ def notification_create(
 
 
 def notify_users(
-    users: Iterable[AbstractBaseUser | None],
+    users: Iterable[User | None],
     *,
     title: str,
     body: str = "",
@@ -288,7 +306,7 @@ def notify_users(
     ]
 
 
-def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of ``user``'s notifications read; someone else's does not exist for them."""
     notification = Notification.objects.get(pk=notification_id, recipient=user)
     if notification.read_at is None:
@@ -297,7 +315,7 @@ def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> N
     return notification
 
 
-def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     """Mark all of ``user``'s unread notifications read; returns how many."""
     return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
 
@@ -699,9 +717,7 @@ def _local_text(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _clock_notification(
-    clock: SlaClock, verb: str, recipient: AbstractBaseUser, now: datetime
-) -> Notification:
+def _clock_notification(clock: SlaClock, verb: str, recipient: User, now: datetime) -> Notification:
     from core.people import person_name
 
     target = clock.target
@@ -775,7 +791,7 @@ def _scan_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
                             )
                         )
                     if (
-                        clock.escalate_to_id
+                        clock.escalate_to is not None
                         and clock.escalated_at is None
                         and clock.due_at <= now - grace
                     ):

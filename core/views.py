@@ -81,8 +81,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "now": now,
-        "overdue_clocks": [clock for clock in clocks if clock.overdue],
-        "upcoming_clocks": [clock for clock in clocks if not clock.overdue],
+        "overdue_clocks": [clock for clock in clocks if clock.overdue],  # type: ignore[attr-defined]
+        "upcoming_clocks": [clock for clock in clocks if not clock.overdue],  # type: ignore[attr-defined]
         "clocks_total": totals["total"],
         "clocks_overdue": totals["overdue"],
         "clocks_more": totals["total"] - len(clocks),
@@ -122,7 +122,10 @@ def _back(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of my notifications read; someone else's is a 404."""
     try:
-        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+        notification = services.notification_mark_read(
+            user=request.user,  # type: ignore[arg-type]
+            notification_id=pk,
+        )
     except Notification.DoesNotExist as exc:
         raise Http404 from exc
     if request.POST.get("open") and _is_safe(request, notification.url):
@@ -132,7 +135,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_all_read(user=request.user)
+    count = services.notifications_mark_all_read(user=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
         ngettext(
