@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core import services
+from core.calendar import calendar_coverage_warnings, calendar_fallback_help
 from core.models import CalendarOverride, Notification, SlaClock
 
 # The admin index shows the calendar's gaps (years whose holidays are missing).
@@ -27,6 +28,21 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     @admin.display(description=_("weekday"))
     def weekday(self, obj: CalendarOverride) -> str:
         return obj.date.strftime("%a")
+
+    # Years without an official schedule: holidays by rule, 调休 unknown (core.calendar).
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        extra_context = {
+            **(extra_context or {}),
+            "calendar_warnings": calendar_coverage_warnings(),
+            "calendar_fallback_help": calendar_fallback_help(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name == "is_working_day":
+            field.help_text = f"{field.help_text} {calendar_fallback_help()}"
+        return field
 
     # Through the services, so open deadlines follow the new calendar.
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

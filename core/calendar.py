@@ -6,8 +6,14 @@ A day is a working day when
 2. else ``chinesecalendar`` knows the year: its official schedule, holidays and
    the weekend days worked instead (调休) included;
 3. else (a year the package does not cover yet, e.g. 2027 with 1.11): Monday to
-   Friday. That is a guess, so :func:`calendar_coverage_warnings` tells the admins
-   until the year's official schedule has been entered as overrides.
+   Friday less the statutory public holidays, computed by rule
+   (:func:`statutory_holidays`, with the lunar calendar of ``borax``; why that
+   library: docs/decisions/0005-holiday-fallback.md). The rule knows the
+   statutory days only: the extra days off of the official schedule and the
+   weekend days worked instead (调休) are decided by the State Council each
+   year and cannot be computed, so :func:`calendar_coverage_warnings` tells the
+   admins until the year's official schedule has been imported as overrides
+   (``manage.py calendar_import``).
 
 Working hours are ``BUSINESS_DAY_START``–``BUSINESS_DAY_END`` (default 09:00–18:00)
 in ``BUSINESS_TIME_ZONE`` (default Asia/Shanghai), the same on every working day.
@@ -25,9 +31,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from borax.calendars.lunardate import LunarDate, TermUtils
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 # A safety net: nothing in the business adds years of working time; a loop that
 # runs longer than this is a bug (e.g. every day overridden as a day off).
@@ -42,6 +50,49 @@ def package_covers(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+# The statutory public holidays (全国年节及纪念日放假办法) as in force since 2025:
+# 元旦 1 day, 春节 4 days (除夕 and lunar 1/1–1/3), 清明 1 day (the solar term),
+# 劳动节 2 days (1–2 May), 端午 1 day (lunar 5/5), 中秋 1 day (lunar 8/15),
+# 国庆 3 days (1–3 October). Earlier years had other rules and are all known to
+# chinesecalendar; ``borax`` knows the lunar calendar up to 2100.
+STATUTORY_RULES_FIRST_YEAR = 2025
+STATUTORY_RULES_LAST_YEAR = 2100
+
+NEW_YEAR = gettext_noop("New Year's Day")
+SPRING_FESTIVAL = gettext_noop("Spring Festival")
+QINGMING = gettext_noop("Qingming Festival")
+LABOUR_DAY = gettext_noop("Labour Day")
+DRAGON_BOAT = gettext_noop("Dragon Boat Festival")
+MID_AUTUMN = gettext_noop("Mid-Autumn Festival")
+NATIONAL_DAY = gettext_noop("National Day")
+
+
+@functools.cache
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The statutory public holidays of ``year`` by rule: day -> holiday name (untranslated).
+
+    Only the statutory days: the official schedule adds bridge days and moves
+    weekend days (调休), which no rule can know. Empty for years the rule does
+    not describe (see ``STATUTORY_RULES_FIRST_YEAR``).
+    """
+    if not STATUTORY_RULES_FIRST_YEAR <= year <= STATUTORY_RULES_LAST_YEAR:
+        return {}
+    lunar_new_year = LunarDate(year, 1, 1).to_solar_date()
+    days = {
+        date(year, 1, 1): NEW_YEAR,
+        # 除夕 is the last day of the 12th lunar month, 29th or 30th: the day before 1/1.
+        **{lunar_new_year + timedelta(days=n): SPRING_FESTIVAL for n in range(-1, 3)},
+        TermUtils.nth_term_day(year, term_name="清明"): QINGMING,
+        date(year, 5, 1): LABOUR_DAY,
+        date(year, 5, 2): LABOUR_DAY,
+        LunarDate(year, 5, 5).to_solar_date(): DRAGON_BOAT,
+    }
+    # Mid-Autumn can fall on 1–3 October (e.g. 2028): one day off either way.
+    days.update({date(year, 10, n): NATIONAL_DAY for n in (1, 2, 3)})
+    days.setdefault(LunarDate(year, 8, 15).to_solar_date(), MID_AUTUMN)
+    return days
 
 
 def _parse_time(value: str | time) -> time:
@@ -61,9 +112,9 @@ class BusinessCalendar:
         day_end: str | time | None = None,
         tz: str | None = None,
     ) -> None:
-        self.tz = ZoneInfo(tz or settings.BUSINESS_TIME_ZONE)
-        self.day_start = _parse_time(day_start or settings.BUSINESS_DAY_START)
-        self.day_end = _parse_time(day_end or settings.BUSINESS_DAY_END)
+        self.tz = ZoneInfo(str(tz or settings.BUSINESS_TIME_ZONE))
+        self.day_start = _parse_time(day_start or str(settings.BUSINESS_DAY_START))
+        self.day_end = _parse_time(day_end or str(settings.BUSINESS_DAY_END))
         if self.day_end <= self.day_start:
             raise ValueError("the working day must end after it starts")
         self._overrides: dict[date, bool] = {}
@@ -92,7 +143,7 @@ class BusinessCalendar:
         elif package_covers(day.year):
             result = bool(chinese_calendar.is_workday(day))
         else:
-            result = day.weekday() < 5
+            result = day.weekday() < 5 and day not in statutory_holidays(day.year)
         self._days[day] = result
         return result
 
@@ -234,7 +285,10 @@ def year_schedule_entered(year: int) -> bool:
 
 
 def uncovered_years(years: Iterable[int]) -> list[int]:
-    """The years among ``years`` with no official schedule: not in the package, not entered."""
+    """The years among ``years`` with no official schedule: not in the package, not entered.
+
+    Their statutory holidays are known by rule, their 调休 is not.
+    """
     return sorted(
         year for year in set(years) if not package_covers(year) and not year_schedule_entered(year)
     )
@@ -253,17 +307,32 @@ def years_to_check(today: date | None = None) -> set[int]:
 
 
 def calendar_coverage_warnings(today: date | None = None) -> list[str]:
-    """Messages for the admins about years whose working days are only guessed.
+    """Messages for the admins about years whose working days are partly guessed.
 
     Safe to call from any page: it never raises because of the calendar package.
     """
     return [
         _(
-            "The official holiday schedule for %(year)s is missing: the calendar package "
-            "does not know it yet, so deadlines in %(year)s count Monday to Friday as "
-            "working days. Enter the %(year)s holidays and worked weekend days as calendar "
-            "overrides, or upgrade the chinesecalendar package."
+            "%(year)s: holidays by statutory rule; swapped working days (调休) not known "
+            "until the official schedule is imported. The chinesecalendar package does not "
+            "know %(year)s yet, so deadlines in %(year)s skip weekends and the statutory "
+            "public holidays only: the official schedule's extra days off and the weekend "
+            "days worked instead are missing. Import the %(year)s schedule with "
+            '"manage.py calendar_import FILE.csv" (or enter it as calendar overrides), '
+            "or upgrade the chinesecalendar package."
         )
         % {"year": year}
         for year in uncovered_years(years_to_check(today))
     ]
+
+
+def calendar_fallback_help() -> str:
+    """How days are known for a year without an official schedule (admin help text)."""
+    return _(
+        "For a year the chinesecalendar package does not know yet, the statutory public "
+        "holidays are known by rule (New Year's Day, Spring Festival eve and first three "
+        "days, Qingming, 1–2 May, Dragon Boat, Mid-Autumn, 1–3 October) and weekends are "
+        "off. Swapped working days (调休) and the extra days off of the official schedule "
+        "are not known until the official schedule is imported: "
+        '"manage.py calendar_import FILE.csv" with the columns date, is_working_day, note.'
+    )

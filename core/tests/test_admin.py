@@ -40,12 +40,14 @@ def test_clocks_cannot_be_added_by_hand(admin_client):
 def test_deleting_an_override_in_the_admin_reschedules_clocks(admin_client, start_clock):
     from core.services import calendar_override_save
 
-    override = calendar_override_save(day=date(2027, 1, 1), is_working_day=False)
+    # Saturday 2 January 2027 worked (调休): 31 Dec, 2 Jan, Monday 4 Jan.
+    override = calendar_override_save(day=date(2027, 1, 2), is_working_day=True)
     clock = start_clock(kind="followup_visit", working_days=3, started_at=at(2026, 12, 30, 15))
-    assert clock.due_at == at(2027, 1, 5, 15)
+    assert clock.due_at == at(2027, 1, 4, 15)
     response = admin_client.post(
         reverse("admin:core_calendaroverride_delete", args=[override.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
+    # Back to the rule: 1 January is New Year's Day, so 31 Dec, 4 Jan, 5 Jan.
     clock.refresh_from_db()
-    assert clock.due_at == at(2027, 1, 4, 15)
+    assert clock.due_at == at(2027, 1, 5, 15)
