@@ -53,12 +53,23 @@ class ReplacementInline(ReadOnlyInline):
 
 @admin.register(AftersalesTicket)
 class AftersalesTicketAdmin(admin.ModelAdmin):
+    """To look at only: a ticket changes through its actions (aftersales/actions.py), which
+    keep its clocks, its order's timeline and the order's completion in step."""
+
     list_display = ["number", "order", "kind", "status", "owner", "opened_at", "rating"]
     list_filter = ["status", "kind", "source"]
     search_fields = ["number", "order__number", "description"]
     list_select_related = ["order", "owner"]
-    readonly_fields = ["number", "order", "issue", "source", "opened_by", "opened_at"]
     inlines = [TicketResponseInline, RepairInline, ReplacementInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(FollowUpVisit)

@@ -7,7 +7,11 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from aftersales import selectors
+        # Declares the after-sales actions and their hooks (core.actions registry).
+        from aftersales import (
+            actions,  # noqa: F401
+            selectors,
+        )
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
         from core.work import register_work_source

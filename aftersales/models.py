@@ -1,9 +1,11 @@
 """Customer acceptance, acceptance issues, after-sales tickets and follow-up visits.
 
-Step 5 of the customer's process (seed 000 step 4–5, seed 002 on complaints,
-repair records and revisits; DESIGN.md §4–5). The order's own state changes
-(accept, complete) stay in orders.Order's transitions; these tables hold what
-the account manager and after-sales record around them.
+The last steps of an order: acceptance, complaints, repair records and revisits.
+The order's own state changes (accept, complete) stay in orders.Order's
+transitions; these tables hold what the account manager and after-sales record
+around them. A ticket's and a replacement's ``status`` are
+protected ``django_fsm`` fields: they change only through the transitions below,
+run by the actions of aftersales/actions.py (docs/architecture.md §2–3).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.uploads import PrivateUploadTo
 
@@ -180,8 +183,12 @@ class TicketStatus(models.TextChoices):
 OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 
-class AftersalesTicket(models.Model):
-    """An after-sales case (售后工单): response within 24 h, resolution by the promised date."""
+class AftersalesTicket(ConcurrentTransitionMixin, models.Model):
+    """An after-sales case (售后工单): response within 24 h, resolution by the promised date.
+
+    open → (respond) in_progress → (resolve) resolved; resolving an unanswered ticket
+    goes straight from open to resolved (it counts as the response too).
+    """
 
     number = models.CharField(_("ticket number"), max_length=40, unique=True)
     order = models.ForeignKey(
@@ -200,8 +207,12 @@ class AftersalesTicket(models.Model):
     )
     source = models.CharField(_("source"), max_length=12, choices=TicketSource.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=TicketKind.choices)
-    status = models.CharField(
-        _("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    status = FSMField(
+        _("status"),
+        max_length=12,
+        choices=TicketStatus.choices,
+        default=TicketStatus.OPEN,
+        protected=True,
     )
     description = models.TextField(_("problem description"))
     customer_request = models.CharField(_("customer's request"), max_length=300, blank=True)
@@ -290,6 +301,23 @@ class AftersalesTicket(models.Model):
     def status_color(self) -> str:
         return {"open": "danger", "in_progress": "warning", "resolved": "success"}[self.status]
 
+    # --- transitions (the actions in aftersales/actions.py run them) -------------------
+    @transition(
+        field=status,
+        source=[TicketStatus.OPEN, TicketStatus.IN_PROGRESS],
+        target=TicketStatus.IN_PROGRESS,
+    )
+    def respond(self) -> None:
+        """A response is logged: the first one takes the ticket into progress."""
+
+    @transition(
+        field=status,
+        source=[TicketStatus.OPEN, TicketStatus.IN_PROGRESS],
+        target=TicketStatus.RESOLVED,
+    )
+    def resolve(self) -> None:
+        """The case is closed with its resolution; nothing changes it afterwards."""
+
 
 class TicketResponse(models.Model):
     """A logged answer or progress note; the first one meets the 24-hour response clock."""
@@ -316,7 +344,7 @@ class TicketResponse(models.Model):
 
 
 class RepairRecord(models.Model):
-    """维修记录 (seed 002): date, technician, fault, what was done, parts, result."""
+    """维修记录: date, technician, fault, what was done, parts, result."""
 
     ticket = models.ForeignKey(
         AftersalesTicket,
@@ -352,8 +380,8 @@ class ReplacementStatus(models.TextChoices):
     SHIPPED = "shipped", _("Shipped")
 
 
-class ReplacementShipment(models.Model):
-    """The follow-up shipment of a replacement.
+class ReplacementShipment(ConcurrentTransitionMixin, models.Model):
+    """The follow-up shipment of a replacement: planned → (ship) shipped.
 
     Kept here rather than as a fulfillment.Shipment: those ship an order's
     remaining quantities while it is ready to ship, take stock out of the
@@ -378,11 +406,12 @@ class ReplacementShipment(models.Model):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=Decimal("1")
     )
-    status = models.CharField(
+    status = FSMField(
         _("status"),
         max_length=10,
         choices=ReplacementStatus.choices,
         default=ReplacementStatus.PLANNED,
+        protected=True,
     )
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
@@ -409,6 +438,11 @@ class ReplacementShipment(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket} {self.get_status_display()}"
 
+    @transition(field=status, source=ReplacementStatus.PLANNED, target=ReplacementStatus.SHIPPED)
+    def ship(self) -> None:
+        """The replacement goods leave (carrier, tracking number and ETA are recorded)."""
+        self.shipped_at = timezone.now()
+
 
 class VisitMethod(models.TextChoices):
     PHONE = "phone", _("Phone")
@@ -418,7 +452,7 @@ class VisitMethod(models.TextChoices):
 
 
 class FollowUpVisit(models.Model):
-    """客户满意度回访: within 3 working days of acceptance (seed 000 step 5)."""
+    """客户满意度回访: within 3 working days of acceptance."""
 
     order = models.OneToOneField(
         "orders.Order",

@@ -21,10 +21,12 @@ from django.db.models import (
     When,
 )
 
+from aftersales.exceptions import BLOCK_NO_VISIT, BLOCK_NOT_ACCEPTED, BLOCK_OPEN_TICKET
 from aftersales.models import (
     OPEN_TICKET_STATUSES,
     AcceptanceIssue,
     AftersalesTicket,
+    FollowUpVisit,
     TicketResponse,
 )
 from core.models import SlaClock, SlaKind
@@ -158,3 +160,25 @@ def ticket_detail(*, pk: int) -> AftersalesTicket:
 
 def ticket_clocks(ticket: AftersalesTicket) -> list[SlaClock]:
     return list(SlaClock.objects.for_target(ticket).select_related("owner").order_by("started_at"))
+
+
+def completion_blockers(order: Order, tickets: list[AftersalesTicket] | None = None) -> list[str]:
+    """Why an order is not completed yet (empty when it may complete).
+
+    ``tickets`` may be passed when the caller already loaded them (no query).
+    """
+    if order.status in (OrderStatus.COMPLETED, OrderStatus.ARCHIVED):
+        return []
+    blockers: list[str] = []
+    if order.status != OrderStatus.ACCEPTED:
+        blockers.append(str(BLOCK_NOT_ACCEPTED))
+    if not FollowUpVisit.objects.filter(order=order).exists():
+        blockers.append(str(BLOCK_NO_VISIT))
+    if tickets is None:
+        tickets = list(
+            AftersalesTicket.objects.filter(order=order, status__in=OPEN_TICKET_STATUSES)
+        )
+    blockers.extend(
+        str(BLOCK_OPEN_TICKET % {"number": ticket.number}) for ticket in tickets if ticket.is_open
+    )
+    return blockers

@@ -1,5 +1,10 @@
-"""After-sales pages. Thin: form → service or selector → page; domain errors become
-messages, permission errors 403 (checked on the server, not only by hidden buttons)."""
+"""After-sales pages. Thin: form → service (one ``perform``) or selector → page.
+
+Which buttons a page shows is asked of the engine (``core.actions.available``); a step
+runs through ``core.web.run_step``: done → message and back to the page, refused →
+403, or the refusal page with 409 / 400 and the reason (docs/architecture.md §5). A
+form that does not validate shows the page again with its errors (400).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,39 +35,25 @@ from aftersales.forms import (
     RespondForm,
     VisitForm,
 )
-from aftersales.models import (
-    AftersalesTicket,
-    IssuePhoto,
-    ReplacementShipment,
-    ReplacementStatus,
-    TicketKind,
-    TicketStatus,
-)
+from aftersales.models import AftersalesTicket, IssuePhoto, ReplacementShipment, TicketKind
+from core.actions import allowed, available
 from core.pdf import pdf_response
 from core.uploads import private_file_response
-from orders.exceptions import OrderError, OrderPermissionDenied
+from core.web import run_step
 from orders.models import Order, OrderStatus
 
 ISSUE_RECORD_TITLE = gettext_lazy("Acceptance issue record")
 TICKET_RECORD_TITLE = gettext_lazy("After-sales record")
 VISIT_FORM_TITLE = gettext_lazy("Follow-up visit form")
 
-
-def _run(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
-    """Run a service; a refusal becomes a message (403 for permissions)."""
-    try:
-        call()
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except OrderError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-        return False
-    messages.success(request, success)
-    return True
+ORDER_ACTIONS = ("aftersales.acceptance_record", "aftersales.visit_log", "aftersales.ticket_open")
+TICKET_ACTIONS = (
+    "aftersales.ticket_assign",
+    "aftersales.ticket_respond",
+    "aftersales.repair_record",
+    "aftersales.ticket_resolve",
+    "aftersales.ticket_rate",
+)
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -131,19 +121,16 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "aftersales/order.html", _order_context(request, order))
 
 
-def _order_context(
-    request: HttpRequest, order: Order, acceptance_form: AcceptanceForm | None = None
-) -> dict[str, Any]:
+def _order_context(request: HttpRequest, order: Order, **bound: Any) -> dict[str, Any]:
+    """The order's after-sales page; ``bound`` forms (acceptance_form, visit_form,
+    complaint_form) replace the empty ones when a submitted form is shown again."""
     user = request.user
     acceptance = getattr(order, "acceptance", None)
     visit = getattr(order, "followup_visit", None)
     tickets = list(order.aftersales_tickets.all())
-    can_accept = order.status == OrderStatus.DELIVERED and user.has_perm("orders.accept_delivery")
-    can_visit = (
-        order.status == OrderStatus.ACCEPTED
-        and visit is None
-        and user.has_perm("aftersales.log_visit")
-    )
+    may = available(user, order, ORDER_ACTIONS)
+    can_accept = may["aftersales_acceptance_record"]
+    can_visit = may["aftersales_visit_log"] and visit is None
     context: dict[str, Any] = {
         "order": order,
         "acceptance": acceptance,
@@ -157,19 +144,30 @@ def _order_context(
         else [],
         "can_accept": can_accept,
         "can_visit": can_visit,
-        "can_complain": order.status in services.COMPLAINABLE_STATUSES
-        and user.has_perm("aftersales.open_ticket"),
+        "can_complain": may["aftersales_ticket_open"],
         "now": timezone.now(),
     }
     if can_accept:
-        context["acceptance_form"] = acceptance_form or AcceptanceForm(
+        context["acceptance_form"] = bound.get("acceptance_form") or AcceptanceForm(
             order_lines=list(order.lines.all())
         )
     if can_visit:
-        context["visit_form"] = VisitForm(initial={"person": order.contact_name})
+        context["visit_form"] = bound.get("visit_form") or VisitForm(
+            initial={"person": order.contact_name}
+        )
     if context["can_complain"]:
-        context["complaint_form"] = ComplaintForm()
+        context["complaint_form"] = bound.get("complaint_form") or ComplaintForm()
     return context
+
+
+def _order_form_invalid(request: HttpRequest, pk: int, **bound: Any) -> HttpResponse:
+    """The order page again with the submitted form and its errors (nothing was done)."""
+    for form in bound.values():
+        _form_errors(request, form)
+    order = _order_or_404(pk)
+    return render(
+        request, "aftersales/order.html", _order_context(request, order, **bound), status=400
+    )
 
 
 @require_POST
@@ -177,28 +175,28 @@ def _order_context(
 def record_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(pk)
     form = AcceptanceForm(request.POST, request.FILES, order_lines=list(order.lines.all()))
-    if form.is_valid():
-        data = form.cleaned_data
-        ok = _run(
-            request,
-            lambda: services.acceptance_record(
-                actor=request.user,
-                order=order,
-                signer=data["signer"],
-                signed_on=data["signed_on"],
-                receipt=data["receipt"],
-                note=data["note"],
-                lines=form.line_inputs(),
-            ),
-            _("The acceptance is recorded."),
-        )
-        if ok:
-            return redirect("aftersales:order", pk=pk)
-    else:
+    if not form.is_valid():
         messages.error(request, _("Please correct the acceptance form."))
-    order = _order_or_404(pk)
-    return render(
-        request, "aftersales/order.html", _order_context(request, order, form), status=400
+        return render(
+            request,
+            "aftersales/order.html",
+            _order_context(request, order, acceptance_form=form),
+            status=400,
+        )
+    data = form.cleaned_data
+    return run_step(
+        request,
+        lambda: services.acceptance_record(
+            actor=request.user,
+            order=order,
+            signer=data["signer"],
+            signed_on=data["signed_on"],
+            receipt=data["receipt"],
+            note=data["note"],
+            lines=form.line_inputs(),
+        ),
+        success=_("The acceptance is recorded."),
+        back=reverse("aftersales:order", args=[pk]),
     )
 
 
@@ -207,16 +205,14 @@ def record_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
 def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(Order, pk=pk)
     form = VisitForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.visit_log(actor=request.user, order=order, **data),
-            _("The follow-up visit is logged."),
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("aftersales:order", pk=pk)
+    if not form.is_valid():
+        return _order_form_invalid(request, pk, visit_form=form)
+    return run_step(
+        request,
+        lambda: services.visit_log(actor=request.user, order=order, **form.cleaned_data),
+        success=_("The follow-up visit is logged."),
+        back=reverse("aftersales:order", args=[pk]),
+    )
 
 
 @require_POST
@@ -224,16 +220,16 @@ def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
 def open_complaint(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(Order, pk=pk)
     form = ComplaintForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.ticket_open_complaint(actor=request.user, order=order, **data),
-            _("The after-sales ticket is opened."),
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("aftersales:order", pk=pk)
+    if not form.is_valid():
+        return _order_form_invalid(request, pk, complaint_form=form)
+    return run_step(
+        request,
+        lambda: services.ticket_open_complaint(
+            actor=request.user, order=order, **form.cleaned_data
+        ),
+        success=_("The after-sales ticket is opened."),
+        back=reverse("aftersales:order", args=[pk]),
+    )
 
 
 @permission_required("orders.view_order", raise_exception=True)
@@ -257,9 +253,21 @@ def photo(request: HttpRequest, pk: int, size: str = "full") -> HttpResponse:
 @permission_required("aftersales.view_aftersalesticket", raise_exception=True)
 def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_or_404(pk)
+    return render(request, "aftersales/ticket.html", _ticket_context(request, ticket))
+
+
+def _ticket_context(request: HttpRequest, ticket: AftersalesTicket, **bound: Any) -> dict[str, Any]:
+    """The ticket page; ``bound`` forms replace the empty ones when one is shown again."""
     user = request.user
-    can_handle = user.has_perm("aftersales.handle_ticket") and ticket.is_open
+    may = available(user, ticket, TICKET_ACTIONS)
     replacements = list(ticket.replacements.all())
+    for replacement in replacements:
+        # The ticket must still be open and a replacement one (the action's effect says so).
+        replacement.may_ship = (  # type: ignore[attr-defined]
+            ticket.is_open
+            and ticket.kind == TicketKind.REPLACEMENT
+            and allowed("aftersales.replacement_ship", user, replacement)
+        )
     context: dict[str, Any] = {
         "ticket": ticket,
         "order": ticket.order,
@@ -267,51 +275,75 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
         "repairs": list(ticket.repairs.all()),
         "replacements": replacements,
         "clocks": selectors.ticket_clocks(ticket),
-        "can_handle": can_handle,
-        "can_rate": ticket.status == TicketStatus.RESOLVED
-        and ticket.rating is None
-        and (user.has_perm("aftersales.handle_ticket") or user.has_perm("aftersales.log_visit")),
+        "can_rate": may["aftersales_ticket_rate"] and ticket.rating is None,
         "now": timezone.now(),
     }
-    if can_handle:
-        context["respond_form"] = RespondForm(
-            initial={"kind": ticket.kind, "promised_date": ticket.promised_date}
-        )
-        context["assign_form"] = AssignForm(initial={"owner": ticket.owner_id})
-        context["repair_form"] = RepairForm()
-        context["resolve_form"] = ResolveForm(initial={"refund_amount": ticket.refund_amount})
-        context["ship_form"] = ReplacementShipForm()
-        context["show_refund"] = ticket.kind == TicketKind.REFUND
-        context["to_ship"] = [r for r in replacements if r.status == ReplacementStatus.PLANNED]
-    if context["can_rate"]:
-        context["rating_form"] = RatingForm()
-    return render(request, "aftersales/ticket.html", context)
+    forms: dict[str, Any] = {
+        "aftersales_ticket_assign": (
+            "assign_form",
+            lambda: AssignForm(initial={"owner": ticket.owner_id}),
+        ),
+        "aftersales_ticket_respond": (
+            "respond_form",
+            lambda: RespondForm(
+                initial={"kind": ticket.kind, "promised_date": ticket.promised_date}
+            ),
+        ),
+        "aftersales_repair_record": ("repair_form", RepairForm),
+        "aftersales_ticket_resolve": (
+            "resolve_form",
+            lambda: ResolveForm(initial={"refund_amount": ticket.refund_amount}),
+        ),
+        "aftersales_ticket_rate": ("rating_form", RatingForm),
+    }
+    for key, (name, make) in forms.items():
+        if may[key]:
+            context[name] = bound.get(name) or make()
+    if any(r.may_ship for r in replacements):  # type: ignore[attr-defined]
+        context["ship_form"] = bound.get("ship_form") or ReplacementShipForm()
+    return context
 
 
-def _ticket_action(
+def _ticket_step(
     request: HttpRequest,
-    pk: int,
-    form_class: type,
-    call: Callable[[AftersalesTicket, dict[str, Any]], Any],
+    ticket: AftersalesTicket,
+    form: Any,
+    form_name: str,
+    call: Callable[[dict[str, Any]], Any],
     success: str,
 ) -> HttpResponse:
-    ticket = get_object_or_404(AftersalesTicket.objects.select_related("order"), pk=pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        _run(request, lambda: call(ticket, form.cleaned_data), success)
-    else:
+    """Run one step on a ticket from its page's form; an invalid form shows the page again."""
+    if not form.is_valid():
         _form_errors(request, form)
-    return redirect("aftersales:ticket", pk=pk)
+        page = _ticket_or_404(ticket.pk)
+        return render(
+            request,
+            "aftersales/ticket.html",
+            _ticket_context(request, page, **{form_name: form}),
+            status=400,
+        )
+    return run_step(
+        request,
+        lambda: call(form.cleaned_data),
+        success=success,
+        back=reverse("aftersales:ticket", args=[ticket.pk]),
+    )
+
+
+def _ticket(pk: int) -> AftersalesTicket:
+    return get_object_or_404(AftersalesTicket.objects.select_related("order"), pk=pk)
 
 
 @require_POST
 @login_required
 def ticket_respond(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_action(
+    ticket = _ticket(pk)
+    return _ticket_step(
         request,
-        pk,
-        RespondForm,
-        lambda ticket, data: services.ticket_respond(actor=request.user, ticket=ticket, **data),
+        ticket,
+        RespondForm(request.POST),
+        "respond_form",
+        lambda data: services.ticket_respond(actor=request.user, ticket=ticket, **data),
         _("The response is logged."),
     )
 
@@ -319,11 +351,13 @@ def ticket_respond(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_action(
+    ticket = _ticket(pk)
+    return _ticket_step(
         request,
-        pk,
-        AssignForm,
-        lambda ticket, data: services.ticket_assign(actor=request.user, ticket=ticket, **data),
+        ticket,
+        AssignForm(request.POST),
+        "assign_form",
+        lambda data: services.ticket_assign(actor=request.user, ticket=ticket, **data),
         _("The ticket has a new owner."),
     )
 
@@ -331,11 +365,13 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ticket_repair(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_action(
+    ticket = _ticket(pk)
+    return _ticket_step(
         request,
-        pk,
-        RepairForm,
-        lambda ticket, data: services.repair_record_add(actor=request.user, ticket=ticket, **data),
+        ticket,
+        RepairForm(request.POST),
+        "repair_form",
+        lambda data: services.repair_record_add(actor=request.user, ticket=ticket, **data),
         _("The repair record is saved."),
     )
 
@@ -343,11 +379,13 @@ def ticket_repair(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ticket_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_action(
+    ticket = _ticket(pk)
+    return _ticket_step(
         request,
-        pk,
-        ResolveForm,
-        lambda ticket, data: services.ticket_resolve(actor=request.user, ticket=ticket, **data),
+        ticket,
+        ResolveForm(request.POST),
+        "resolve_form",
+        lambda data: services.ticket_resolve(actor=request.user, ticket=ticket, **data),
         _("The ticket is resolved."),
     )
 
@@ -355,11 +393,13 @@ def ticket_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_action(
+    ticket = _ticket(pk)
+    return _ticket_step(
         request,
-        pk,
-        RatingForm,
-        lambda ticket, data: services.ticket_rate(actor=request.user, ticket=ticket, **data),
+        ticket,
+        RatingForm(request.POST),
+        "rating_form",
+        lambda data: services.ticket_rate(actor=request.user, ticket=ticket, **data),
         _("The customer's rating is recorded."),
     )
 
@@ -367,19 +407,17 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def replacement_ship(request: HttpRequest, pk: int) -> HttpResponse:
-    replacement = get_object_or_404(ReplacementShipment.objects.select_related("ticket"), pk=pk)
-    form = ReplacementShipForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.replacement_ship(
-                actor=request.user, replacement=replacement, **form.cleaned_data
-            ),
-            _("The replacement shipment is recorded."),
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("aftersales:ticket", pk=replacement.ticket_id)
+    replacement = get_object_or_404(
+        ReplacementShipment.objects.select_related("ticket__order"), pk=pk
+    )
+    return _ticket_step(
+        request,
+        replacement.ticket,
+        ReplacementShipForm(request.POST),
+        "ship_form",
+        lambda data: services.replacement_ship(actor=request.user, replacement=replacement, **data),
+        _("The replacement shipment is recorded."),
+    )
 
 
 # --- documents ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ OK, LOGIN, REDIRECT, DENIED, MISSING, NOT_ALLOWED, ANY = (
     "any",
 )
 BAD_REQUEST = "400"
+CONFLICT = "409"  # the refusal page: the object's state does not allow the step
 ANON = "anonymous"
 PRINCIPALS = (ANON, *ALL_ROLES)
 NO_SUCH_ID = 987654321
@@ -381,35 +382,39 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "fulfillment:confirm_stock": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, warehouse=REDIRECT),
+        "POST": e(DENIED, warehouse=BAD_REQUEST),
+    },
+    "fulfillment:schedule_service": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED),  # the warehouse too: the matrix's order is a goods order
     },
     "fulfillment:change_warehouse": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, warehouse=REDIRECT),
+        "POST": e(DENIED, warehouse=BAD_REQUEST),
     },
     "fulfillment:record_answer": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(BAD_REQUEST),
     },
     "fulfillment:add_progress": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, warehouse=REDIRECT),
+        "POST": e(DENIED, warehouse=BAD_REQUEST),
     },
     "fulfillment:save_preparation": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, warehouse=REDIRECT),
+        "POST": e(DENIED, warehouse=BAD_REQUEST),
     },
     "fulfillment:mark_ready": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, warehouse=REDIRECT),
+        "POST": e(DENIED, warehouse=CONFLICT),
     },
     "fulfillment:ship": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, logistics=REDIRECT),
+        "POST": e(DENIED, logistics=BAD_REQUEST),
     },
     "fulfillment:record_delivery": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, logistics=REDIRECT, account_manager=REDIRECT),
+        "POST": e(DENIED, logistics=CONFLICT, account_manager=CONFLICT),
     },
     "fulfillment:preparation_form": {
         "GET": e(OK),
@@ -562,11 +567,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "aftersales:log_visit": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, account_manager=REDIRECT),
+        "POST": e(DENIED, account_manager=BAD_REQUEST),
     },
     "aftersales:open_complaint": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_manager=REDIRECT, account_manager=REDIRECT, aftersales=REDIRECT),
+        "POST": e(
+            DENIED, sales_manager=BAD_REQUEST, account_manager=BAD_REQUEST, aftersales=BAD_REQUEST
+        ),
     },
     "aftersales:receipt": {
         "GET": e(MISSING),

@@ -12,9 +12,10 @@ from django.utils import timezone
 from aftersales.models import AftersalesTicket, IssuePhoto, LineResult, TicketKind, TicketSource
 from aftersales.services import LineInput, acceptance_record
 from core.calendar import BusinessCalendar
+from core.errors import Forbidden, WrongState
 from core.models import SlaClock, SlaKind
-from orders.exceptions import OrderError, OrderPermissionDenied
 from orders.models import OrderEvent, OrderStatus
+from tests.factories import OrderFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_quantity_above_the_ordered_quantity_is_refused(people, delivered_order,
 
 
 def test_after_sales_cannot_record_acceptance(people, delivered_order, receipt_upload):
-    with pytest.raises(OrderPermissionDenied):
+    with pytest.raises(Forbidden):
         acceptance_record(
             actor=people["as"],
             order=delivered_order,
@@ -142,16 +143,19 @@ def test_after_sales_cannot_record_acceptance(people, delivered_order, receipt_u
         )
 
 
-def test_acceptance_is_refused_before_delivery(people, delivered_order, receipt_upload):
-    from orders.models import Order
-
-    Order.objects.filter(pk=delivered_order.pk).update(status="shipped")
-    with pytest.raises(OrderError):
+def test_acceptance_is_refused_before_delivery(people, receipt_upload):
+    shipped = OrderFactory(status="shipped", customer__account_manager=people["am"])
+    line = OrderLineFactory(order=shipped, quantity=Decimal("2"))
+    with pytest.raises(WrongState):
         acceptance_record(
             actor=people["am"],
-            order=delivered_order,
+            order=shipped,
             signer="李先生",
             signed_on=timezone.localdate(),
             receipt=receipt_upload(),
-            lines=_lines(delivered_order),
+            lines=[LineInput(line.pk, LineResult.ACCEPTED, Decimal("2"))],
         )
+    shipped.refresh_from_db()
+    assert shipped.status == OrderStatus.SHIPPED
+    assert not AftersalesTicket.objects.exists()
+    assert not OrderEvent.objects.filter(order=shipped).exists()

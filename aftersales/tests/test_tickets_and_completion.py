@@ -11,9 +11,10 @@ from django.utils import timezone
 from aftersales import services
 from aftersales.exceptions import AftersalesError
 from aftersales.models import LineResult, ReplacementStatus, TicketKind, TicketStatus
+from core.errors import Forbidden, WrongState
 from core.models import SlaClock, SlaKind
-from orders.exceptions import OrderPermissionDenied
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import OrderEvent, OrderStatus
+from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_repair_record_and_rating(people, accepted):
         result="运行正常",
         fault="运行时有异响",
     )
-    with pytest.raises(AftersalesError):
+    with pytest.raises(WrongState):  # rated once it is resolved
         services.ticket_rate(actor=people["as"], ticket=ticket, rating=4)
     services.ticket_resolve(actor=people["as"], ticket=ticket, resolution="问题已解决")
     services.ticket_rate(actor=people["am"], ticket=ticket, rating=4, comment="处理及时")
@@ -149,13 +150,18 @@ def test_repair_record_and_rating(people, accepted):
 def test_a_resolved_ticket_cannot_be_changed(people, accepted):
     _order, ticket = accepted
     services.ticket_resolve(actor=people["as"], ticket=ticket, resolution="完成")
-    with pytest.raises(AftersalesError):
+    with pytest.raises(WrongState):
         services.ticket_respond(actor=people["as"], ticket=ticket, text="再次")
+    with pytest.raises(WrongState):
+        services.ticket_resolve(actor=people["as"], ticket=ticket, resolution="再次")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLVED and ticket.resolution == "完成"
+    assert ticket.responses.count() == 0
 
 
 def test_account_manager_cannot_handle_tickets(people, accepted):
     _order, ticket = accepted
-    with pytest.raises(OrderPermissionDenied):
+    with pytest.raises(Forbidden):
         services.ticket_respond(actor=people["am"], ticket=ticket, text="x")
 
 
@@ -174,13 +180,13 @@ def test_a_complaint_on_a_completed_order_does_not_reopen_it(people, accepted):
     assert SlaClock.objects.for_target(complaint).open().get().kind == SlaKind.AFTERSALES_RESPONSE
 
 
-def test_complaints_need_a_delivered_order(people, delivered_order):
-    Order.objects.filter(pk=delivered_order.pk).update(status="shipped")
-    delivered_order.refresh_from_db()
-    with pytest.raises(AftersalesError):
+def test_complaints_need_a_delivered_order(people):
+    shipped = OrderFactory(status="shipped", customer__account_manager=people["am"])
+    with pytest.raises(WrongState):
         services.ticket_open_complaint(
-            actor=people["am"], order=delivered_order, kind="repair", description="x"
+            actor=people["am"], order=shipped, kind="repair", description="x"
         )
+    assert not shipped.aftersales_tickets.exists()
 
 
 def test_reassigning_moves_the_running_clock(people, accepted, make_user):
