@@ -276,6 +276,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Fulfillment's deadlines: delivery notices the clock scan fired go to the customer
+    # (through the outbox), stages past their planned finish are reported (once each).
+    "fulfillment-scan-deadlines": {
+        "task": "fulfillment.scan_deadlines",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # The outbox (docs/architecture.md): every commit also kicks a delivery, this sweep
     # delivers what a lost kick, a dead worker or a failed send left behind.
     "deliver-outbox": {

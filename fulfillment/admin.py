@@ -25,7 +25,7 @@ class AllocationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(StockLevel)
 class StockLevelAdmin(admin.ModelAdmin):
-    """Read-only: stock changes only through movements (fulfillment.services)."""
+    """Stock changes only through movements (the stock actions in fulfillment/actions.py)."""
 
     list_display = ["warehouse", "product", "on_hand", "reserved", "in_transit", "safety_stock"]
     list_filter = ["warehouse"]
@@ -33,18 +33,10 @@ class StockLevelAdmin(admin.ModelAdmin):
     readonly_fields = ["on_hand", "reserved"]
 
 
-@admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "kind",
-        "stock",
-        "on_hand_delta",
-        "reserved_delta",
-        "order",
-        "actor",
-    ]
-    list_filter = ["kind"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """To look at: these rows change only through the fulfillment actions
+    (fulfillment/actions.py), which lock the order, refuse an archived one and write
+    its timeline — an edit here would do none of that."""
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -56,7 +48,21 @@ class StockMovementAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(PurchaseAlert)
-admin.site.register(OrderFulfillment)
-admin.site.register(ProgressEntry)
-admin.site.register(Shipment)
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "stock",
+        "on_hand_delta",
+        "reserved_delta",
+        "order",
+        "actor",
+    ]
+    list_filter = ["kind"]
+
+
+admin.site.register(PurchaseAlert, ReadOnlyAdmin)
+admin.site.register(OrderFulfillment, ReadOnlyAdmin)
+admin.site.register(ProgressEntry, ReadOnlyAdmin)
+admin.site.register(Shipment, ReadOnlyAdmin)

@@ -7,17 +7,14 @@ class FulfillmentConfig(AppConfig):
     verbose_name = _("Fulfillment")
 
     def ready(self) -> None:
-        from celery.signals import task_postrun
-
+        # Declares the fulfillment actions, the hooks on the orders app's approval and
+        # cancellation (stock reservation and release) and the delivery notice's outbox
+        # handler: registries only.
+        import fulfillment.actions  # noqa: F401
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
         from core.work import register_work_source
-        from fulfillment import receivers, selectors
-        from orders.signals import order_cancelled, order_confirmed
-
-        order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="fulfillment_confirmed")
-        order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="fulfillment_cancelled")
-        task_postrun.connect(receivers.after_sla_scan, dispatch_uid="fulfillment_after_sla_scan")
+        from fulfillment import selectors
 
         everyone_views = (
             "fulfillment.view_warehouse",

@@ -98,7 +98,7 @@ def load(stdout: TextIO) -> None:
         f"  warehouses: {len(warehouses)}, allocation rules: {rules}, stock levels: {levels}\n"
     )
     # Demo orders are confirmed before the warehouses exist (orders load first):
-    # allocate them now, as the order_confirmed signal would have.
+    # allocate them now, as the approval's hook (fulfillment/actions.py) would have.
     from fulfillment.services import fulfillment_allocate
     from orders.models import Order, OrderStatus
 

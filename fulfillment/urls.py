@@ -10,6 +10,7 @@ urlpatterns = [
     path("stock/", views.stock, name="stock"),
     path("orders/<int:pk>/", views.order_fulfillment, name="order"),
     path("orders/<int:pk>/confirm-stock/", views.confirm_stock, name="confirm_stock"),
+    path("orders/<int:pk>/schedule-service/", views.schedule_service, name="schedule_service"),
     path("orders/<int:pk>/warehouse/", views.change_warehouse, name="change_warehouse"),
     path("orders/<int:pk>/answer/", views.record_answer, name="record_answer"),
     path("orders/<int:pk>/progress/", views.add_progress, name="add_progress"),

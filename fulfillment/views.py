@@ -1,24 +1,28 @@
-"""Fulfillment pages. Thin: form → service or selector → page; domain errors become
-messages, permission errors 403 (checked on the server, not only by hidden buttons)."""
+"""Fulfillment pages. Thin: form → service (one action of the engine) or selector → page.
+A refused step is answered by core.web (403 for a permission, the refusal page with 409
+or 400 otherwise); the forms and buttons shown are those core.actions.allowed allows —
+and the server checks again on every POST."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.models import SlaClock
+from core.actions import allowed, available
+from core.errors import Invalid
+from core.models import OutboxMessage, SlaClock
 from core.pdf import pdf_response
+from core.web import refused, run_step
 from fulfillment import selectors, services
 from fulfillment.forms import (
     AnswerForm,
@@ -30,28 +34,10 @@ from fulfillment.forms import (
     WarehouseForm,
 )
 from fulfillment.models import FulfillmentLine, OrderFulfillment, Shipment
-from orders.exceptions import OrderError, OrderPermissionDenied
 from orders.models import Order, OrderStatus
 
 PREPARATION_TITLE = gettext_lazy("Shipment preparation form")
 DELIVERY_NOTE_TITLE = gettext_lazy("Delivery note")
-
-
-def _run(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
-    """Run a service; a refusal becomes a message (403 for permissions)."""
-    try:
-        call()
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except OrderError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _order(pk: int) -> Order:
@@ -82,13 +68,12 @@ def stock(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
-            ok = _run(
+            return run_step(
                 request,
                 lambda: services.stock_receive(actor=request.user, **data),
-                _("The receipt was booked."),
+                success=_("The receipt was booked."),
+                back=reverse("fulfillment:stock"),
             )
-            if ok:
-                return redirect("fulfillment:stock")
     return render(
         request,
         "fulfillment/stock.html",
@@ -106,6 +91,18 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 
 # --- one order --------------------------------------------------------------------------------
+ORDER_STEPS = (
+    "fulfillment.confirm_stock",
+    "fulfillment.schedule_service",
+    "fulfillment.change_warehouse",
+    "fulfillment.record_progress",
+    "fulfillment.save_preparation",
+    "fulfillment.ready",
+    "fulfillment.dispatch",
+    "fulfillment.deliver",
+)
+
+
 @permission_required("orders.view_order", raise_exception=True)
 def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -118,11 +115,11 @@ def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
     if fulfillment is None and order.status == OrderStatus.CONFIRMED:
         flines = _unallocated_lines(order)
     user = request.user
-    can_warehouse = user.has_perm("orders.confirm_stock") and user.has_perm(
-        "fulfillment.record_progress"
-    )
     stopped = bool(fulfillment and fulfillment.is_stopped)
-    status = order.status
+    # What this user may do now, by the same rules the engine checks on the POST.
+    steps = available(user, order, ORDER_STEPS)
+    shipments = list(order.shipments.all())
+    _attach_notices(shipments)
     context: dict[str, Any] = {
         "order": order,
         "fulfillment": fulfillment,
@@ -132,27 +129,25 @@ def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
             (entry, services.progress_entry_is_risky(entry, fulfillment))
             for entry in order.progress_entries.all()
         ],
-        "shipments": list(order.shipments.all()),
+        "shipments": shipments,
         "clocks": list(
             SlaClock.objects.for_target(order).select_related("owner").order_by("due_at")
         ),
         "stopped": stopped,
-        "can_confirm": can_warehouse and status == OrderStatus.CONFIRMED and not stopped,
-        "can_progress": can_warehouse and status in services.PROGRESS_STATUSES and not stopped,
-        "can_prepare": can_warehouse and status == OrderStatus.PREPARING and not stopped,
-        "can_ship": user.has_perm("orders.ship_order")
-        and status == OrderStatus.READY_TO_SHIP
-        and not stopped,
-        "can_deliver": user.has_perm("orders.record_delivery") and status == OrderStatus.SHIPPED,
+        "can_confirm": steps["fulfillment_confirm_stock"] and not stopped,
+        "can_schedule_service": steps["fulfillment_schedule_service"],
+        "can_progress": steps["fulfillment_record_progress"] and not stopped,
+        "can_prepare": steps["fulfillment_save_preparation"] and not stopped,
+        "can_mark_ready": steps["fulfillment_ready"] and not stopped,
+        "can_ship": steps["fulfillment_dispatch"] and not stopped,
+        "can_deliver": steps["fulfillment_deliver"],
         "can_answer": bool(
             fulfillment
             and fulfillment.needs_negotiation
             and not fulfillment.customer_answer
-            and services.user_may_record_answer(user, order)
+            and allowed("fulfillment.record_answer", user, fulfillment)
         ),
-        "can_change_warehouse": user.has_perm("fulfillment.change_allocation")
-        and status == OrderStatus.CONFIRMED
-        and not stopped,
+        "can_change_warehouse": steps["fulfillment_change_warehouse"] and not stopped,
         "show_prices": user.has_perm("orders.view_prices"),
     }
     if context["can_confirm"]:
@@ -171,15 +166,32 @@ def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "fulfillment/order.html", context)
 
 
-def _back(pk: int) -> HttpResponse:
-    return redirect("fulfillment:order", pk=pk)
+def _attach_notices(shipments: list[Shipment]) -> None:
+    """Each shipment's delivery notice as the outbox knows it (queued, sent or given up):
+    the notice counts as sent when its outbox message was sent. One query."""
+    keys = {services.delivery_notice_key(s): s for s in shipments}
+    notices = {
+        m.key: m
+        for m in OutboxMessage.objects.filter(key__in=list(keys)).only(
+            "key", "payload", "sent_at", "failed_at", "attempts", "created_at"
+        )
+    }
+    for key, shipment in keys.items():
+        shipment.notice = notices.get(key)  # type: ignore[attr-defined]
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
+def _back(pk: int) -> str:
+    return reverse("fulfillment:order", args=[pk])
+
+
+def _invalid(request: HttpRequest, form: Any, pk: int) -> HttpResponse:
+    """An invalid form is refused like any step with wrong input (400), field by field."""
+    texts, fields = [], {}
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+        fields[field] = [str(error) for error in errors]
+        texts.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return refused(request, Invalid(" ".join(texts), fields=fields), back=_back(pk))
 
 
 def _flines(order: Order) -> list[Any]:
@@ -191,7 +203,7 @@ def _flines(order: Order) -> list[Any]:
 
 def _unallocated_lines(order: Order) -> list[FulfillmentLine]:
     # A confirmed order the allocation has not reached yet (e.g. entered before the
-    # warehouses existed): the forms show its lines; the service allocates on submit.
+    # warehouses existed): the forms show its lines; the action allocates on submit.
     return [
         FulfillmentLine(order_line=line, quantity=line.quantity)
         for line in order.lines.select_related("product")
@@ -204,9 +216,8 @@ def confirm_stock(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = StockConfirmForm(request.POST, lines=_flines(order))
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(pk)
-    _run(
+        return _invalid(request, form, pk)
+    return run_step(
         request,
         lambda: services.fulfillment_confirm_stock(
             actor=request.user,
@@ -215,9 +226,23 @@ def confirm_stock(request: HttpRequest, pk: int) -> HttpResponse:
             deliverable_date=form.cleaned_data["deliverable_date"],
             note=form.cleaned_data["note"],
         ),
-        _("Stock confirmed; the order is in preparation."),
+        success=_("Stock confirmed; the order is in preparation."),
+        back=_back(pk),
     )
-    return _back(pk)
+
+
+@require_POST
+@permission_required("orders.confirm_stock", raise_exception=True)
+def schedule_service(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.service_schedule(
+            actor=request.user, order=order, note=request.POST.get("note", "")
+        ),
+        success=_("The service is scheduled."),
+        back=_back(pk),
+    )
 
 
 @require_POST
@@ -225,17 +250,16 @@ def confirm_stock(request: HttpRequest, pk: int) -> HttpResponse:
 def change_warehouse(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = WarehouseForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.fulfillment_change_warehouse(
-                actor=request.user, order=order, warehouse=form.cleaned_data["warehouse"]
-            ),
-            _("The warehouse was changed."),
-        )
-    else:
-        _form_errors(request, form)
-    return _back(pk)
+    if not form.is_valid():
+        return _invalid(request, form, pk)
+    return run_step(
+        request,
+        lambda: services.fulfillment_change_warehouse(
+            actor=request.user, order=order, warehouse=form.cleaned_data["warehouse"]
+        ),
+        success=_("The warehouse was changed."),
+        back=_back(pk),
+    )
 
 
 @require_POST
@@ -243,17 +267,16 @@ def change_warehouse(request: HttpRequest, pk: int) -> HttpResponse:
 def record_answer(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.fulfillment_record_answer(
-                actor=request.user, order=order, **form.cleaned_data
-            ),
-            _("The customer's answer was recorded."),
-        )
-    else:
-        _form_errors(request, form)
-    return _back(pk)
+    if not form.is_valid():
+        return _invalid(request, form, pk)
+    return run_step(
+        request,
+        lambda: services.fulfillment_record_answer(
+            actor=request.user, order=order, **form.cleaned_data
+        ),
+        success=_("The customer's answer was recorded."),
+        back=_back(pk),
+    )
 
 
 @require_POST
@@ -261,17 +284,16 @@ def record_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def add_progress(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = ProgressEntryForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.progress_entry_add(
-                actor=request.user, order=order, entry=form.save(commit=False)
-            ),
-            _("The progress entry was recorded."),
-        )
-    else:
-        _form_errors(request, form)
-    return _back(pk)
+    if not form.is_valid():
+        return _invalid(request, form, pk)
+    return run_step(
+        request,
+        lambda: services.progress_entry_add(
+            actor=request.user, order=order, entry=form.save(commit=False)
+        ),
+        success=_("The progress entry was recorded."),
+        back=_back(pk),
+    )
 
 
 @require_POST
@@ -279,29 +301,28 @@ def add_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def save_preparation(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = PreparationForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.preparation_save(
-                actor=request.user, order=order, form_data=form.cleaned_data
-            ),
-            _("The shipment preparation form was saved."),
-        )
-    else:
-        _form_errors(request, form)
-    return _back(pk)
+    if not form.is_valid():
+        return _invalid(request, form, pk)
+    return run_step(
+        request,
+        lambda: services.preparation_save(
+            actor=request.user, order=order, form_data=form.cleaned_data
+        ),
+        success=_("The shipment preparation form was saved."),
+        back=_back(pk),
+    )
 
 
 @require_POST
 @permission_required("orders.confirm_stock", raise_exception=True)
 def mark_ready(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    _run(
+    return run_step(
         request,
         lambda: services.fulfillment_mark_ready(actor=request.user, order=order),
-        _("The order is ready to ship; logistics was told."),
+        success=_("The order is ready to ship; logistics was told."),
+        back=_back(pk),
     )
-    return _back(pk)
 
 
 @require_POST
@@ -310,10 +331,9 @@ def ship(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     form = ShipmentForm(request.POST, lines=_flines(order))
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(pk)
+        return _invalid(request, form, pk)
     data = form.cleaned_data
-    _run(
+    return run_step(
         request,
         lambda: services.shipment_create(
             actor=request.user,
@@ -325,21 +345,21 @@ def ship(request: HttpRequest, pk: int) -> HttpResponse:
             eta=data["eta"],
             note=data["note"],
         ),
-        _("The shipment was recorded."),
+        success=_("The shipment was recorded."),
+        back=_back(pk),
     )
-    return _back(pk)
 
 
 @require_POST
 @permission_required("orders.record_delivery", raise_exception=True)
 def record_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    _run(
+    return run_step(
         request,
         lambda: services.fulfillment_record_delivery(actor=request.user, order=order),
-        _("Delivery recorded."),
+        success=_("Delivery recorded."),
+        back=_back(pk),
     )
-    return _back(pk)
 
 
 # --- documents (DESIGN.md §7) -----------------------------------------------------------------

@@ -208,25 +208,27 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "GET": e(OK),
         "POST": e(OK),
     },
+    # The order is confirmed: the engine checks the state before the person (409 for all).
     "orders:approve": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_manager=REDIRECT),
+        "POST": e(CONFLICT),
     },
     "orders:return": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(CONFLICT),
     },
+    # Allowed people are asked for the missing reason (400); no hold, no request: 409.
     "orders:credit_release": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(DENIED, sales_manager=BAD_REQUEST),
     },
     "orders:cancel_request": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(DENIED, sales_assistant=BAD_REQUEST, sales_manager=BAD_REQUEST),
     },
     "orders:cancel_decide": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(DENIED, sales_manager=CONFLICT),
     },
     "orders:change": {
         "GET": e(DENIED, sales_assistant=OK),
@@ -237,16 +239,16 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "POST": e(MISSING),
     },
     "orders:edit": {
-        "GET": e(DENIED, sales_assistant=REDIRECT),
-        "POST": e(DENIED, sales_assistant=REDIRECT),
+        "GET": e(DENIED, sales_assistant=CONFLICT),
+        "POST": e(DENIED, sales_assistant=CONFLICT),
     },
     "orders:submit": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT),
+        "POST": e(DENIED, sales_assistant=CONFLICT),
     },
     "orders:request_info": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT, sales_manager=REDIRECT),
+        "POST": e(DENIED, sales_assistant=CONFLICT, sales_manager=CONFLICT),
     },
     "orders:log_contact": {
         "GET": e(NOT_ALLOWED),
@@ -254,15 +256,15 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "orders:resubmit": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT),
+        "POST": e(DENIED, sales_assistant=CONFLICT),
     },
     "orders:reject": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT, sales_manager=REDIRECT),
+        "POST": e(DENIED, sales_assistant=CONFLICT, sales_manager=CONFLICT),
     },
     "orders:pass_review": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_manager=REDIRECT),
+        "POST": e(DENIED, sales_assistant=CONFLICT, sales_manager=CONFLICT),
     },
     "orders:attachment_upload": {
         "GET": e(NOT_ALLOWED),
@@ -346,7 +348,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "orders:quotation_convert": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT, account_manager=MISSING),
+        # The matrix's quotation is a draft: converting it is refused (409).
+        "POST": e(DENIED, sales_assistant=CONFLICT, account_manager=MISSING),
     },
     "orders:quotation_pdf": {
         "GET": e(
@@ -489,6 +492,10 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
             OK, warehouse=DENIED, logistics=DENIED, account_manager=MISSING, aftersales=DENIED
         ),
     },
+    "contracts:edit": {
+        "GET": e(DENIED, sales_assistant=OK, account_manager=MISSING),
+        "POST": e(DENIED, sales_assistant=OK, account_manager=MISSING),
+    },
     "contracts:sign": {
         "GET": e(NOT_ALLOWED),
         "POST": e(DENIED, account_manager=MISSING),
@@ -499,7 +506,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "contracts:amend": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(DENIED, sales_assistant=REDIRECT, account_manager=MISSING),
+        # An empty amendment form is refused (400).
+        "POST": e(DENIED, sales_assistant=BAD_REQUEST, account_manager=MISSING),
     },
     "contracts:amendment_decide": {
         "GET": e(NOT_ALLOWED),

@@ -5,11 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.models import Notification, SlaClock, SlaKind
+from core.actions import perform
+from core.errors import Forbidden, Invalid, WrongState
+from core.models import Notification, OutboxMessage, SlaClock, SlaKind
+from core.outbox import outbox_deliver
 from core.services import sla_clocks_scan
 from fulfillment import services
 from fulfillment.exceptions import FulfillmentError, NotEnoughStock
@@ -21,9 +24,7 @@ from fulfillment.models import (
     StockMovement,
 )
 from fulfillment.tests.conftest import ledger_matches, make_order, put_stock
-from orders.exceptions import OrderPermissionDenied
-from orders.models import Order, OrderStatus
-from orders.signals import order_cancelled, order_confirmed
+from orders.models import OrderEvent, OrderStatus
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,13 +69,23 @@ def ship(order, shipper, quantity, eta_days=3):
 
 
 class TestAllocation:
-    def test_confirmed_signal_allocates_by_region_and_reserves_stock(
-        self, assistant, beijing, shanghai, server_a
+    def test_the_final_approval_allocates_by_region_and_reserves_stock(
+        self, assistant, manager, make_user, beijing, shanghai, server_a
     ):
+        """50,000 CNY: the manager's approval sends it to the director (no stock yet);
+        the director's confirms it and reserves the stock in the same transaction."""
+        director = make_user("sales_director", username="director")
         level = put_stock(beijing, server_a, 20)
-        order = make_order(assistant, server_a, 10)
-        order_confirmed.send(sender=Order, order=order, actor=None)
+        order = make_order(assistant, server_a, 10, status="pending_approval")
+        perform("order.approve", actor=manager, obj=order)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PENDING_DIRECTOR
+        assert not OrderFulfillment.objects.filter(order=order).exists()
+        perform("order.director_approve", actor=director, obj=order)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CONFIRMED
         fulfillment = OrderFulfillment.objects.get(order=order)
+        assert OrderEvent.objects.filter(order=order, action="allocate").count() == 1
         assert fulfillment.warehouse == beijing
         assert fulfillment.lines.get().reserved == Decimal("10")
         level.refresh_from_db()
@@ -176,23 +187,23 @@ class TestStockConfirmation:
     ):
         order = make_order(assistant, server_a, 10)
         confirm(order, keeper, status="to_produce", days=30)
-        with pytest.raises(OrderPermissionDenied):
+        with pytest.raises(Forbidden):
             services.fulfillment_record_answer(actor=keeper, order=order, answer="accepted")
 
     def test_sales_assistant_cannot_confirm_stock(self, assistant, beijing, server_a):
         put_stock(beijing, server_a, 10)
         order = make_order(assistant, server_a, 1)
-        with pytest.raises(OrderPermissionDenied):
+        with pytest.raises(Forbidden):
             confirm(order, assistant)
         assert StockMovement.objects.filter(kind="reservation").count() == 0
 
     def test_every_line_needs_a_status_and_a_date(self, assistant, keeper, beijing, server_a):
         order = make_order(assistant, server_a, 1)
-        with pytest.raises(ValidationError):
+        with pytest.raises(Invalid):
             services.fulfillment_confirm_stock(
                 actor=keeper, order=order, line_statuses={}, deliverable_date=TODAY()
             )
-        with pytest.raises(ValidationError):
+        with pytest.raises(Invalid):
             services.fulfillment_confirm_stock(
                 actor=keeper,
                 order=order,
@@ -294,7 +305,7 @@ class TestShipments:
         ship(order, shipper, 4)
         order.refresh_from_db()
         assert order.status == OrderStatus.SHIPPED
-        with pytest.raises(FulfillmentError):
+        with pytest.raises(WrongState):  # shipped: nothing is left to ship
             ship(order, shipper, 5)
         fline = FulfillmentLine.objects.get(order_line__order=order)
         assert (fline.shipped, fline.reserved) == (10, 0)
@@ -321,7 +332,7 @@ class TestShipments:
         confirm(order, keeper)
         prepare(order, keeper)
         for user in (keeper, assistant):
-            with pytest.raises(OrderPermissionDenied):
+            with pytest.raises(Forbidden):
                 ship(order, user, 1)
 
     def test_full_shipment_meets_the_delivery_risk_clocks(
@@ -384,37 +395,26 @@ class TestDeliveryDeadlines:
         mail.outbox.clear()
         sla_clocks_scan(now=eta_morning - timedelta(days=1, hours=1))
         assert services.delivery_notices_send() == 0
-        with django_capture_on_commit():
-            sla_clocks_scan(now=eta_morning - timedelta(hours=23))
-            assert services.delivery_notices_send() == 1
-            assert services.delivery_notices_send() == 0
+        sla_clocks_scan(now=eta_morning - timedelta(hours=23))
+        assert services.delivery_notices_send() == 1
+        assert services.delivery_notices_send() == 0
+        # Decided in the scan's transaction, sent by the outbox after it.
+        notice = OutboxMessage.objects.get(key=services.delivery_notice_key(shipment))
+        assert notice.sent_at is None and mail.outbox == []
+        assert outbox_deliver() == 1
+        assert outbox_deliver() == 0
         notices = Notification.objects.filter(recipient=account_manager, verb="clock_warning")
         assert notices.count() == 1
         assert [m.to for m in mail.outbox if "li@customer.example" in m.to] == [
             ["li@customer.example"]
         ]
+        notice.refresh_from_db()
+        assert notice.sent_at is not None
         shipment.refresh_from_db()
         assert shipment.customer_notified_to == "li@customer.example"
         sla_clocks_scan(now=eta_morning + timedelta(hours=2))
         assert notices.count() == 1
         assert not Notification.objects.filter(verb="clock_breached").exists()
-
-
-def django_capture_on_commit():
-    """Run on_commit callbacks at the end of the block (the test transaction never commits)."""
-    from contextlib import contextmanager
-
-    from django.db import connection
-
-    @contextmanager
-    def _cm():
-        start = len(connection.run_on_commit)
-        yield
-        while len(connection.run_on_commit) > start:
-            _sids, func, _robust = connection.run_on_commit.pop(start)
-            func()
-
-    return _cm()
 
 
 class TestCancellationAndAlerts:
@@ -426,15 +426,23 @@ class TestCancellationAndAlerts:
         services.fulfillment_allocate(order=order)
         level.refresh_from_db()
         assert level.available == 6
-        order_cancelled.send(sender=Order, order=order, actor=manager, reason="客户取消")
+        perform("order.cancel_request", actor=assistant, obj=order, note="客户取消")
+        perform("order.cancel_approve", actor=manager, obj=order)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED
         level.refresh_from_db()
         assert level.available == 10
         assert ledger_matches(level)
         fulfillment = OrderFulfillment.objects.get(order=order)
         assert fulfillment.is_stopped and fulfillment.stop_reason == "客户取消"
-        assert (
-            Notification.objects.filter(recipient=keeper, title__contains=str(order)).count() == 2
+        # From fulfillment to the warehouse: "confirm stock", then "stop preparing".
+        told = Notification.objects.filter(
+            recipient=keeper,
+            content_type=ContentType.objects.get_for_model(OrderFulfillment),
+            object_id=fulfillment.pk,
         )
+        assert told.count() == 2
+        assert OrderEvent.objects.filter(order=order, action="preparation_stopped").exists()
         assert not SlaClock.objects.open().filter(kind=SlaKind.DELIVERY_RISK).exists()
 
     def test_purchase_alert_is_raised_and_notified_once(self, assistant, keeper, beijing, server_a):

@@ -74,7 +74,7 @@ def models_F(name):
 
 
 def test_thirty_concurrent_allocations_reserve_at_most_ten_units(assistant, beijing, server_a):
-    """The same race through the order_confirmed path (approval → allocation)."""
+    """The same race through the approval's path (its hook allocates: fulfillment.allocate)."""
     level = put_stock(beijing, server_a, 10)
     orders = [make_order(assistant, server_a, 1) for _ in range(30)]
     barrier = threading.Barrier(30)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import has_transition_perm
 
+from core.actions import allowed
 from fulfillment import services
 from fulfillment.tests.conftest import make_order, put_stock
-from orders.models import OrderStatus
+from orders.models import Order, OrderEvent, OrderKind, OrderStatus
 from tests.pdf import pdf_font_families, pdf_text, pdf_to_png
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_sales_assistant_cannot_confirm_stock_or_ship_by_hand_made_post(
 
 def test_warehouse_cannot_approve_orders(client, keeper, assistant, server_a):
     order = make_order(assistant, server_a, 1, status="pending_approval")
-    assert not has_transition_perm(order.approve, keeper)
+    assert not allowed("order.approve", keeper, order)
     client.force_login(keeper)
     url = reverse("orders:approve", args=[order.pk])
     assert client.post(url, {"note": ""}).status_code == 403
@@ -124,20 +124,81 @@ def test_warehouse_confirms_stock_through_the_page(client, assistant, keeper, be
     assert order.status == OrderStatus.PREPARING
 
 
-def test_refused_confirmation_shows_a_message_not_an_error(
+def test_refused_confirmation_shows_the_reason_with_409_and_changes_nothing(
     client, assistant, keeper, beijing, server_a
 ):
-    put_stock(beijing, server_a, 1)
+    level = put_stock(beijing, server_a, 1)
     order = make_order(assistant, server_a, 3)
     client.force_login(keeper)
     line = order.lines.get()
     response = client.post(
         reverse("fulfillment:confirm_stock", args=[order.pk]),
         {f"line_{line.pk}": "in_stock", "deliverable_date": "2030-01-01"},
-        follow=True,
     )
-    assert response.status_code == 200
-    assert "服务器A型" in response.content.decode()
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "服务器A型" in html
+    assert reverse("fulfillment:order", args=[order.pk]) in html  # the way back
+    order.refresh_from_db()
+    level.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and level.reserved == 0
+
+
+def test_an_invalid_form_is_refused_with_400(client, assistant, keeper, beijing, server_a):
+    order = make_order(assistant, server_a, 3)
+    client.force_login(keeper)
+    response = client.post(reverse("fulfillment:confirm_stock", args=[order.pk]), {})
+    assert response.status_code == 400
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("status", ["pending_approval", "archived"])
+def test_warehouse_writes_nothing_on_an_order_not_approved_or_archived(
+    client, assistant, keeper, beijing, server_a, status
+):
+    """Warehouse and logistics change only approved orders; an archived one is read-only."""
+    order = make_order(assistant, server_a, 1, status="completed")
+    # The order's rows are written first: an archived order takes no new line.
+    Order.objects.filter(pk=order.pk).update(status=status)
+    client.force_login(keeper)
+    page = client.get(reverse("fulfillment:order", args=[order.pk]))
+    assert 'data-testid="progress-form"' not in page.content.decode()
+    response = client.post(
+        reverse("fulfillment:add_progress", args=[order.pk]),
+        {"stage": "picking", "owner": keeper.pk, "planned_end": "2030-01-01"},
+    )
+    assert response.status_code == 409
+    assert not order.progress_entries.exists()
+    assert not OrderEvent.objects.filter(order=order).exists()
+
+
+def test_warehouse_schedules_a_service_order_instead_of_confirming_stock(
+    client, assistant, keeper, server_a
+):
+    order = make_order(assistant, server_a, 1, kind=OrderKind.SERVICE)
+    client.force_login(keeper)
+    html = client.get(reverse("fulfillment:order", args=[order.pk])).content.decode()
+    assert 'data-testid="schedule-service"' in html
+    assert 'data-testid="confirm-stock"' not in html
+    line = order.lines.get()
+    response = client.post(
+        reverse("fulfillment:confirm_stock", args=[order.pk]),
+        {f"line_{line.pk}": "in_stock", "deliverable_date": "2030-01-01"},
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("fulfillment:schedule_service", args=[order.pk]), {"note": "周三上门安装"}
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SERVICE_SCHEDULED
+    event = OrderEvent.objects.get(order=order, action="schedule_service")
+    assert (event.from_status, event.to_status, event.note) == (
+        "confirmed",
+        "service_scheduled",
+        "周三上门安装",
+    )
 
 
 @pytest.mark.parametrize(

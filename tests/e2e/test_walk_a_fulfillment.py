@@ -12,12 +12,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Notification
+from core.outbox import outbox_deliver
 from core.services import sla_clocks_scan
 from fulfillment import services
 from fulfillment.models import AllocationRule, Warehouse
-from orders.models import Order, OrderStatus
+from orders.models import OrderStatus
 from orders.services import order_recalculate_total
-from orders.signals import order_confirmed
 from tests.factories import (
     PASSWORD,
     ContactFactory,
@@ -62,8 +62,8 @@ def test_walk_a_steps_5_and_6(page, live_server, login, screenshot):
     ContactFactory(customer=order.customer, name="李先生", email="li@customer.example")
     line = OrderLineFactory(order=order, product=server_a, quantity=Decimal("10"))
     order_recalculate_total(order=order)
-    # What the approval sends from on_commit (step 4).
-    order_confirmed.send(sender=Order, order=order, actor=None)
+    # What the approval's hook does in the approval's transaction (step 4).
+    services.fulfillment_allocate(order=order)
 
     # Step 5: the warehouse sees the order to confirm and answers "to be produced".
     login("wh", PASSWORD)
@@ -151,6 +151,9 @@ def test_walk_a_steps_5_and_6(page, live_server, login, screenshot):
     assert services.delivery_notices_send() == 1
     sla_clocks_scan(now=eta_morning - timedelta(hours=22))
     assert services.delivery_notices_send() == 0
+    # The customer's e-mail leaves through the outbox, after the scan's commit.
+    assert outbox_deliver() == 1
+    assert outbox_deliver() == 0
     assert Notification.objects.filter(recipient=am, verb="clock_warning").count() == 1
     assert [m.to for m in mail.outbox if m.to == ["li@customer.example"]] == [
         ["li@customer.example"]

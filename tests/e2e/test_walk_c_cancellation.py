@@ -1,18 +1,18 @@
 """ACCEPTANCE.md walk C, the warehouse side: a confirmed order with reserved stock is
 cancelled; the reservation is released (available goes back up) and the warehouse sees
-that preparation stopped. The request/approve part belongs to the orders app; here the
-cancellation arrives as the orders app sends it (order_cancelled from on_commit)."""
+that preparation stopped. The request/approve part belongs to the orders app (its pages
+are walked there); here the two steps run through the engine, and fulfillment's hook on
+``order.cancel_approve`` releases the stock in the cancellation's transaction."""
 
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from core.actions import perform
 from fulfillment import services
 from fulfillment.models import AllocationRule, MovementKind, StockLevel, StockMovement, Warehouse
-from orders.models import Order
 from orders.services import order_recalculate_total
-from orders.signals import order_cancelled
 from tests.factories import PASSWORD, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,8 +46,9 @@ def test_walk_c_cancellation_releases_stock_and_stops_the_warehouse(
     expect(row.locator("[data-available]")).to_have_text("6")
     expect(row.locator("[data-reserved]")).to_have_text("4")
 
-    # The manager approved the assistant's cancellation request (orders app).
-    order_cancelled.send(sender=Order, order=order, actor=boss, reason="客户预算取消")
+    # The assistant asks to cancel, the manager approves (orders app).
+    perform("order.cancel_request", actor=li, obj=order, note="客户预算取消")
+    perform("order.cancel_approve", actor=boss, obj=order)
 
     page.goto(f"{live_server.url}/fulfillment/stock/")
     expect(row.locator("[data-available]")).to_have_text("10")
