@@ -1,6 +1,7 @@
 """The approval rules: when the director must approve, and the credit check.
 
-Pure reads — the services in orders.services decide what to do with the answers.
+Pure reads — the effects of the approval actions (orders/actions.py) decide what to do
+with the answers.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
-"""Internal approval: the inbox, approve / return, credit hold, cancellation and late changes."""
+"""Internal approval: the inbox, approve / return, credit hold, cancellation and late changes.
+
+Each step runs through ``core.web.run_step``; who may take it is the action's predicate
+(orders/predicates.py), the inbox lists by the same four-eyes rule.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Min, Q
 from django.http import HttpRequest, HttpResponse
@@ -13,22 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, user_message
+from core.web import back_to, refused, run_step
 from customers.selectors import credit_figures, credit_status_from
 from orders import services
-from orders.exceptions import OrderError, OrderPermissionDenied
+from orders.actions import refusal
 from orders.forms import OrderChangeForm
-from orders.models import ApprovalPolicy, Order, OrderChange, OrderStatus
-from orders.order_views import back_to, run_order_step
+from orders.models import ApprovalPolicy, Order, OrderChange, OrderChangeStatus, OrderStatus
+from orders.predicates import exclude_authored
 
 
 def _order(pk: int) -> Order:
     return get_object_or_404(Order.objects.select_related("customer", "owner", "created_by"), pk=pk)
-
-
-def _run(
-    request: HttpRequest, order: Order, operation: Any, success: str, **kwargs: Any
-) -> HttpResponse:
-    return run_order_step(request, order, operation, success, **kwargs)
 
 
 # Oldest first, a page at a time (at a million orders, ~900 waited at once).
@@ -45,9 +43,8 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
         statuses.append(OrderStatus.PENDING_DIRECTOR)
     if not statuses:
         raise PermissionDenied
-    waiting = Order.objects.filter(status__in=statuses).exclude(
-        created_by=user  # four eyes: never offered one's own orders
-    )
+    # Four eyes: never offered an order one entered, owns or whose lines one edited.
+    waiting = exclude_authored(Order.objects.filter(status__in=statuses), user)
     paginator = Paginator(
         waiting.select_related("customer", "owner")
         .annotate(
@@ -85,15 +82,16 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
         for order in orders
     ]
     changes = (
-        OrderChange.objects.filter(status="pending")
+        OrderChange.objects.filter(status=OrderChangeStatus.PENDING)
         .exclude(requested_by=user)
+        .filter(order__in=exclude_authored(Order.objects.all(), user))
         .select_related("order", "requested_by")
         if user.has_perm("orders.approve_cancellation")
         else []
     )
     cancels = (
-        Order.objects.filter(cancel_requested_at__isnull=False)
-        .exclude(status=OrderStatus.CANCELLED)
+        exclude_authored(Order.objects.filter(cancel_requested_at__isnull=False), user)
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.ARCHIVED])
         .exclude(cancel_requested_by=user)
         .select_related("customer", "cancel_requested_by")
         if user.has_perm("orders.approve_cancellation")
@@ -114,97 +112,97 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one approve button: the manager's approval, or the director's final one."""
     order = _order(pk)
+    note = request.POST.get("note", "")
     if order.status == OrderStatus.PENDING_DIRECTOR:
-        return _run(
+        return run_step(
             request,
-            order,
-            services.order_director_approve,
-            _("Approved: the order is confirmed."),
-            note=request.POST.get("note", ""),
+            lambda: services.order_director_approve(actor=request.user, order=order, note=note),
+            success=_("Approved: the order is confirmed."),
+            back=order.get_absolute_url(),
         )
     try:
-        order = services.order_approve(
-            actor=request.user, order=order, note=request.POST.get("note", "")
+        order = services.order_approve(actor=request.user, order=order, note=note)
+    except DomainError as exc:
+        return refused(request, exc, back=order.get_absolute_url())
+    if order.credit_hold:
+        messages.warning(
+            request,
+            _("The credit check failed; the order is on credit hold: %(reasons)s")
+            % {"reasons": order.credit_hold_reason},
         )
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except OrderError as exc:
-        messages.error(request, str(exc.message))
+    elif order.status == OrderStatus.PENDING_DIRECTOR:
+        messages.success(request, _("Approved; the order now waits for the sales director."))
     else:
-        if order.credit_hold:
-            messages.warning(
-                request,
-                _("The credit check failed; the order is on credit hold: %(reasons)s")
-                % {"reasons": order.credit_hold_reason},
-            )
-        elif order.status == OrderStatus.PENDING_DIRECTOR:
-            messages.success(request, _("Approved; the order now waits for the sales director."))
-        else:
-            messages.success(request, _("Approved: the order is confirmed."))
+        messages.success(request, _("Approved: the order is confirmed."))
     return redirect(back_to(request, order.get_absolute_url()))
 
 
 @require_POST
 def order_return(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        _order(pk),
-        services.order_return,
-        _("The order was returned to its creator."),
-        reason=request.POST.get("reason", ""),
+        lambda: services.order_return(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The order was returned to its creator."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 def order_credit_release(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        _order(pk),
-        services.order_credit_release,
-        _("The credit hold was released."),
-        reason=request.POST.get("reason", ""),
+        lambda: services.order_credit_release(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The credit hold was released."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 def order_cancel_request(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        _order(pk),
-        services.order_cancel_request,
-        _("The cancellation was requested; a sales manager decides."),
-        reason=request.POST.get("reason", ""),
+        lambda: services.order_cancel_request(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The cancellation was requested; a sales manager decides."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 def order_cancel_decide(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
+    note = request.POST.get("note", "")
     if request.POST.get("decision") == "approve":
-        return _run(
+        return run_step(
             request,
-            order,
-            services.order_cancel_approve,
-            _("The order was cancelled."),
-            note=request.POST.get("note", ""),
+            lambda: services.order_cancel_approve(actor=request.user, order=order, note=note),
+            success=_("The order was cancelled."),
+            back=order.get_absolute_url(),
         )
-    return _run(
+    return run_step(
         request,
-        order,
-        services.order_cancel_decline,
-        _("The cancellation was declined."),
-        note=request.POST.get("note", ""),
+        lambda: services.order_cancel_decline(actor=request.user, order=order, note=note),
+        success=_("The cancellation was declined."),
+        back=order.get_absolute_url(),
     )
 
 
 def order_change(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    if order.status == OrderStatus.ARCHIVED or not (
-        request.user.has_perm("orders.add_order")
-        and request.user.pk in (order.created_by_id, order.owner_id)
-    ):
-        raise PermissionDenied
+    # The form is offered only where the step could run (archived, state, person).
+    error = refusal("order.change", request.user, order)
+    if error is not None:
+        return refused(request, error, back=order.get_absolute_url())
     lines = list(order.lines.select_related("product"))
     form = OrderChangeForm(request.POST or None, order=order, lines=lines)
     if request.method == "POST" and form.is_valid():
@@ -215,12 +213,12 @@ def order_change(request: HttpRequest, pk: int) -> HttpResponse:
                 payload=form.payload(),
                 reason=form.cleaned_data["reason"],
             )
-        except OrderPermissionDenied as exc:
-            raise PermissionDenied(str(exc.message)) from exc
-        except (OrderError, ValidationError) as exc:
-            form.add_error(None, str(getattr(exc, "message", "")) or " ".join(exc.messages))
+        except DomainError as exc:
+            if exc.status == 403:
+                return refused(request, exc, back=order.get_absolute_url())
+            form.add_error(None, user_message(exc))
         else:
-            if change.status == "applied":
+            if change.status == OrderChangeStatus.APPLIED:
                 messages.success(request, _("The change was applied."))
             else:
                 messages.info(
@@ -239,17 +237,13 @@ def order_change_decide(request: HttpRequest, pk: int, change_pk: int) -> HttpRe
         OrderChange.objects.select_related("order"), pk=change_pk, order_id=pk
     )
     approve = request.POST.get("decision") == "approve"
-    try:
-        services.order_change_decide(
+    return run_step(
+        request,
+        lambda: services.order_change_decide(
             actor=request.user, change=change, approve=approve, note=request.POST.get("note", "")
-        )
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except (OrderError, ValidationError) as exc:
-        messages.error(request, str(getattr(exc, "message", "")) or " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("The change was approved and applied.") if approve else _("The change was declined."),
-        )
-    return redirect(back_to(request, change.order.get_absolute_url()))
+        ),
+        success=_("The change was approved and applied.")
+        if approve
+        else _("The change was declined."),
+        back=change.order.get_absolute_url(),
+    )

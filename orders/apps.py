@@ -69,6 +69,7 @@ class OrdersConfig(AppConfig):
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
         from core.work import register_work_source
+        from orders import actions  # noqa: F401 - declares the orders app's actions
 
         r.grant(r.ALL_ROLES, "orders.view_product", "orders.view_order")
         # Sales assistants enter orders and review each other's (never their own: four eyes,
@@ -239,6 +240,7 @@ class OrdersConfig(AppConfig):
         from core import roles as r
         from core.navigation import NavItem, register_nav
         from core.panels import register_customer_panel
+        from orders import quotation_actions  # noqa: F401  (declares the quotation actions)
 
         r.grant(
             (*r.SALES_ROLES, r.ACCOUNT_MANAGER, r.DATA_ADMIN, r.LEGAL, r.GENERAL_MANAGER),

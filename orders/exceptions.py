@@ -1,8 +1,10 @@
-"""Domain errors of the orders app and the messages users read for them."""
+"""Domain errors of the orders app (subclasses of core.errors) and the messages users read."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError, Forbidden, Invalid
 
 MSG_NOT_ALLOWED = _("You are not allowed to do this with this order.")
 MSG_WRONG_STATE = _("This order is “%(status)s”; that step is not possible now.")
@@ -21,20 +23,23 @@ MSG_DELIVERY_BEFORE_ORDER = _("The delivery date cannot be before the order date
 MSG_NOT_EDITABLE = _("Only draft, returned or needs-information orders can be edited.")
 
 
-class OrderError(Exception):
-    """A business rule refused an operation; ``message`` is shown to the user."""
+class OrderError(DomainError):
+    """A business rule of the orders app refused an operation (409); ``message`` is shown
+    to the user. Refusals by permission, state or archive come from the action engine
+    (core.errors); these are the orders app's own rules (no lines, not qualified …)."""
 
-    def __init__(self, message: object, code: str = "invalid") -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.code = code
+    default_code = "invalid"
 
 
-class OrderPermissionDenied(OrderError):
+class OrderPermissionDenied(Forbidden):
     """The user may not take this step on this order (answered with 403)."""
 
-    def __init__(self, message: object = MSG_NOT_ALLOWED) -> None:
-        super().__init__(message, code="permission")
+    def default_message(self) -> object:
+        return MSG_NOT_ALLOWED
+
+
+class OrderInvalid(Invalid):
+    """The input of a step is incomplete (400); ``fields`` says which field lacks what."""
 
 
 class DuplicateOrderWarning(OrderError):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.errors import ReadOnly
 from core.indexes import trigram_index
-from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 from core.validators import validate_phone, validate_postcode
 
@@ -122,6 +122,14 @@ STATUS_COLORS = {
 # States in which the assistant who entered the order may still edit it (DESIGN.md §2).
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.NEEDS_INFO, OrderStatus.RETURNED)
 
+# Confirmed and not shipped: the owner may still change delivery details (order.change).
+CHANGEABLE_STATUSES = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.SERVICE_SCHEDULED,
+    OrderStatus.PREPARING,
+    OrderStatus.READY_TO_SHIP,
+)
+
 
 class OrderKind(models.TextChoices):
     GOODS = "goods", _("Goods")
@@ -158,7 +166,11 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
-    """A customer's order, from entry to archive. ``status`` changes only through transitions."""
+    """A customer's order, from entry to archive. ``status`` changes only through transitions.
+
+    The transitions say which moves exist; who may make them is the predicate of the
+    action that runs them (orders/predicates.py, orders/actions.py).
+    """
 
     number = models.CharField(
         _("order number"), max_length=30, unique=True, null=True, blank=True, editable=False
@@ -405,26 +417,20 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def has_contact_since_info_request(self) -> bool:
         last_request = (
-            self.events.filter(to_status=OrderStatus.NEEDS_INFO).order_by("-created_at").first()
+            self.events.filter(kind="transition", to_status=OrderStatus.NEEDS_INFO)
+            .order_by("-created_at")
+            .first()
         )
         if last_request is None:
             return False
         return self.contacts.filter(created_at__gte=last_request.created_at).exists()
 
-    def user_may_submit(self, user: Any) -> bool:
-        return user.has_perm("orders.add_order") and user.pk in (self.created_by_id, self.owner_id)
-
-    def user_may_review(self, user: Any) -> bool:
-        """Four eyes: whoever entered the order never reviews it."""
-        return four_eyes(user, "orders.review_order", self.created_by_id)
-
-    # --- transitions (side effects on other models live in orders.services) --
+    # --- transitions (their actions, effects and predicates: orders/actions.py) --
     @transition(
         field=status,
         source=[OrderStatus.DRAFT, OrderStatus.RETURNED],
         target=OrderStatus.PENDING_REVIEW,
         conditions=[has_lines],
-        permission=lambda order, user: order.user_may_submit(user),
     )
     def submit(self) -> None:
         self.submitted_at = timezone.now()
@@ -433,7 +439,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.PENDING_REVIEW,
         target=OrderStatus.NEEDS_INFO,
-        permission=lambda order, user: order.user_may_review(user),
     )
     def request_info(self) -> None:
         pass
@@ -443,7 +448,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=OrderStatus.NEEDS_INFO,
         target=OrderStatus.PENDING_REVIEW,
         conditions=[has_contact_since_info_request],
-        permission=lambda order, user: order.user_may_submit(user),
     )
     def resubmit(self) -> None:
         pass
@@ -452,7 +456,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.PENDING_REVIEW,
         target=OrderStatus.REJECTED,
-        permission=lambda order, user: order.user_may_review(user),
     )
     def reject(self) -> None:
         pass
@@ -462,19 +465,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=OrderStatus.PENDING_REVIEW,
         target=OrderStatus.PENDING_APPROVAL,
         conditions=[customer_is_qualified],
-        permission=lambda order, user: order.user_may_review(user),
     )
     def pass_review(self) -> None:
         pass
 
     # --- internal approval ------------------------------------------------------
-    def user_may_approve(self, user: Any) -> bool:
-        """Four eyes at every tier: nobody approves an order they entered."""
-        return four_eyes(user, "orders.approve_order", self.created_by_id)
-
-    def user_may_approve_as_director(self, user: Any) -> bool:
-        return four_eyes(user, "orders.approve_large_order", self.created_by_id)
-
     def not_on_credit_hold(self) -> bool:
         return not self.credit_hold
 
@@ -483,7 +478,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=OrderStatus.PENDING_APPROVAL,
         target=RETURN_VALUE(OrderStatus.CONFIRMED, OrderStatus.PENDING_DIRECTOR),
         conditions=[not_on_credit_hold],
-        permission=lambda order, user: order.user_may_approve(user),
     )
     def approve(self, *, needs_director: bool) -> str:
         """Manager approval; large orders or special terms go on to the director."""
@@ -494,7 +488,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=OrderStatus.PENDING_DIRECTOR,
         target=OrderStatus.CONFIRMED,
         conditions=[not_on_credit_hold],
-        permission=lambda order, user: order.user_may_approve_as_director(user),
     )
     def director_approve(self) -> None:
         pass
@@ -503,9 +496,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR],
         target=OrderStatus.RETURNED,
-        permission=lambda order, user: (
-            order.user_may_approve(user) or order.user_may_approve_as_director(user)
-        ),
     )
     def return_to_creator(self) -> None:
         pass
@@ -514,14 +504,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.CONFIRMED, OrderStatus.PENDING_DIRECTOR],
         target=OrderStatus.PENDING_APPROVAL,
-        permission=lambda order, user: (
-            user.has_perm("orders.add_order") or user.has_perm("orders.approve_order")
-        ),
     )
     def require_reapproval(self) -> None:
         """A change to lines or amounts after approval sends the order back to the manager."""
 
-    # --- fulfillment (the fulfillment app's services call these) -----------------
+    # --- fulfillment and after-sales (their actions run these; the permissions below
+    # are the roles' and are checked by those actions' predicates) --------------------
     @transition(
         field=status,
         source=OrderStatus.CONFIRMED,
@@ -580,7 +568,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.ACCEPTED, OrderStatus.SERVICE_SCHEDULED],
         target=OrderStatus.COMPLETED,
-        permission=lambda order, user: user.has_perm("orders.complete_order"),
     )
     def complete(self) -> None:
         pass
@@ -590,9 +577,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CANCELLABLE_STATUSES,
         target=OrderStatus.CANCELLED,
-        permission=lambda order, user: four_eyes(
-            user, "orders.approve_cancellation", order.cancel_requested_by_id
-        ),
     )
     def cancel(self) -> None:
         pass
@@ -601,17 +585,26 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.COMPLETED, OrderStatus.CANCELLED],
         target=OrderStatus.ARCHIVED,
-        permission=lambda order, user: user.has_perm("orders.archive_order"),
     )
     def archive(self) -> None:
         self._archiving = True
 
+    # --- the importer -------------------------------------------------------------
+    @transition(field=status, source=OrderStatus.DRAFT, target=RETURN_VALUE(*OrderStatus.values))
+    def record_import(self, *, status: str) -> str:
+        """A historical order enters the state the old spreadsheet recorded (order.import)."""
+        if status not in OrderStatus.values:
+            raise ValueError(f"unknown order status {status!r}")
+        self._archiving = status == OrderStatus.ARCHIVED
+        return status
 
-class OrderArchivedError(Exception):
-    """Something tried to change an archived order or its lines."""
+
+class OrderArchivedError(ReadOnly):
+    """Something tried to change an archived order or its lines outside the action engine
+    (which refuses every action on an archived order before it writes anything)."""
 
     def __init__(self, order: Order) -> None:
-        super().__init__(f"order {order} is archived and read-only")
+        super().__init__()
         self.order = order
 
 
@@ -768,6 +761,8 @@ class OrderEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
+    # What else the step recorded (e.g. the fields a change touched, an imported state).
+    payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:

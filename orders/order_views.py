@@ -1,4 +1,9 @@
-"""Order entry, detail and the preliminary-review steps. Thin: form → service → page."""
+"""Order entry, detail and the preliminary-review steps. Thin: form → service → page.
+
+Each step runs through ``core.web.run_step`` (success: message and back; refused: 403 or
+the refusal page with 409 / 400); which buttons the page shows is the engine's
+``allowed`` (orders.actions.page_actions).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,25 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.actions import allowed
+from core.errors import DomainError, Forbidden, Invalid, user_message
 from core.models import SlaClock
-from core.roles import four_eyes
 from core.uploads import private_file_response
+from core.web import refused, run_step
 from customers.models import Contact, Customer, QualificationStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_save
 from orders import services
+from orders.actions import page_actions, refusal
 from orders.approval import approval_hints, order_credit_status
-from orders.exceptions import DuplicateOrderWarning, OrderError, OrderPermissionDenied
+from orders.exceptions import DuplicateOrderWarning, OrderInvalid
 from orders.forms import (
     AttachmentForm,
     ContactLogForm,
@@ -33,8 +40,7 @@ from orders.forms import (
     ReasonForm,
     ReviewPassForm,
 )
-from orders.models import CANCELLABLE_STATUSES, Order, OrderAttachment, OrderStatus
-from orders.services import CHANGEABLE_STATUSES
+from orders.models import Order, OrderAttachment, OrderStatus
 
 
 def _order(pk: int) -> Order:
@@ -71,12 +77,13 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
     if creating and data is None:
         lines.extra = 1
     if request.method == "POST" and all([form.is_valid(), lines.is_valid()]):
+        back = order.get_absolute_url() if order.pk else reverse("orders:list")
         try:
             order = services.order_save(
                 actor=request.user, order=form.save(commit=False), lines=lines
             )
-        except OrderPermissionDenied as exc:
-            raise PermissionDenied(str(exc.message)) from exc
+        except DomainError as exc:
+            return refused(request, exc, back=back)
         if request.POST.get("action") != "submit":
             messages.success(request, _("The draft was saved."))
             return redirect(order)
@@ -88,12 +95,16 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
             )
         except DuplicateOrderWarning as exc:
             form.duplicate_found = True
-            form.add_error(None, str(exc.message))
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+            form.add_error(None, user_message(exc))
+        except Invalid as exc:
+            for field, errors in exc.fields.items():
                 form.add_error(field if field in form.fields else None, errors)
-        except OrderError as exc:
-            form.add_error(None, str(exc.message))
+            if not exc.fields:
+                form.add_error(None, user_message(exc))
+        except Forbidden as exc:
+            return refused(request, exc, back=order.get_absolute_url())
+        except DomainError as exc:
+            form.add_error(None, user_message(exc))
         else:
             messages.success(
                 request,
@@ -126,12 +137,10 @@ def order_create(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
-    # Archived orders are read-only: a hand-made POST is refused outright.
-    if not order.user_may_submit(request.user) or order.status == OrderStatus.ARCHIVED:
-        raise PermissionDenied
-    if not order.is_editable:
-        messages.error(request, _("This order can no longer be edited."))
-        return redirect(order)
+    # The same checks as the step itself: archived, state, then the person.
+    error = refusal("order.edit", request.user, order)
+    if error is not None:
+        return refused(request, error, back=order.get_absolute_url())
     return _entry_page(request, order)
 
 
@@ -239,41 +248,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     user = request.user
     status = order.status
-    may_submit, may_review = order.user_may_submit(user), order.user_may_review(user)
     pending_change = order.changes.filter(status="pending").select_related("requested_by").first()
-    is_owner = user.has_perm("orders.add_order") and user.pk in (
-        order.created_by_id,
-        order.owner_id,
-    )
-    actions = {
-        "edit": order.is_editable and may_submit,
-        "submit": status in (OrderStatus.DRAFT, OrderStatus.RETURNED) and may_submit,
-        "review": status == OrderStatus.PENDING_REVIEW and may_review,
-        "log_contact": status == OrderStatus.NEEDS_INFO and (may_submit or may_review),
-        "resubmit": status == OrderStatus.NEEDS_INFO and may_submit,
-        "attach": may_submit or may_review,
-        "approve": (
-            (
-                status == OrderStatus.PENDING_APPROVAL
-                and order.user_may_approve(user)
-                and not order.credit_hold
-            )
-            or (status == OrderStatus.PENDING_DIRECTOR and order.user_may_approve_as_director(user))
-        ),
-        "return": (status == OrderStatus.PENDING_APPROVAL and order.user_may_approve(user))
-        or (status == OrderStatus.PENDING_DIRECTOR and order.user_may_approve_as_director(user)),
-        "credit_release": order.credit_hold
-        and four_eyes(user, "orders.release_credit_hold", order.created_by_id),
-        "cancel_request": status in CANCELLABLE_STATUSES
-        and order.cancel_requested_at is None
-        and (is_owner or user.has_perm("orders.approve_cancellation")),
-        "cancel_decide": order.cancel_requested_at is not None
-        and status != OrderStatus.CANCELLED
-        and four_eyes(user, "orders.approve_cancellation", order.cancel_requested_by_id),
-        "change": status in CHANGEABLE_STATUSES and is_owner and pending_change is None,
-        "change_decide": pending_change is not None
-        and four_eyes(user, "orders.approve_cancellation", pending_change.requested_by_id),
-    }
+    actions = page_actions(user, order, pending_change=pending_change)
     show_credit = user.has_perm("customers.view_credit") and status in (
         OrderStatus.PENDING_APPROVAL,
         OrderStatus.PENDING_DIRECTOR,
@@ -302,42 +278,11 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if status in (OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR)
             else None,
             "confirmed": order.confirmed_at is not None,
-            "contract_form": _contract_form(order) if may_submit or is_owner else None,
+            "contract_form": _contract_form(order)
+            if actions["edit"] or actions["change"]
+            else None,
         },
     )
-
-
-def back_to(request: HttpRequest, default: str) -> str:
-    """The page to return to: a ``next`` field on this site only (never an outside URL)."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def run_order_step(
-    request: HttpRequest, order: Order, operation: Any, success: str, **kwargs: Any
-) -> HttpResponse:
-    """Run a step of an order's life; a refused permission is a 403, a refused rule a message."""
-    try:
-        operation(actor=request.user, order=order, **kwargs)
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except OrderError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, success)
-    return redirect(back_to(request, order.get_absolute_url()))
-
-
-def _run(
-    request: HttpRequest, pk: int, operation: Any, success: str, **kwargs: Any
-) -> HttpResponse:
-    return run_order_step(request, _order(pk), operation, success, **kwargs)
 
 
 @require_POST
@@ -350,11 +295,11 @@ def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
             order=order,
             confirm_duplicate=bool(request.POST.get("confirm_duplicate")),
         )
-    except OrderPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except (OrderError, ValidationError) as exc:
-        messages.error(request, str(getattr(exc, "message", "")) or " ".join(exc.messages))
-        return redirect("orders:edit", pk=pk) if order.is_editable else redirect(order)
+    except DomainError as exc:
+        # What is missing is fixed on the entry form: the refusal links there when it may.
+        editable = allowed("order.edit", request.user, order)
+        back = reverse("orders:edit", args=[pk]) if editable else order.get_absolute_url()
+        return refused(request, exc, back=back)
     messages.success(request, _("The order was submitted for review."))
     return redirect(order)
 
@@ -362,76 +307,96 @@ def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("orders.review_order", raise_exception=True)
 def order_request_info(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        pk,
-        services.order_request_info,
-        _("The order is waiting for the customer's information; the 2-hour clock is running."),
-        reason=request.POST.get("reason", ""),
+        lambda: services.order_request_info(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_(
+            "The order is waiting for the customer's information; the 2-hour clock is running."
+        ),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 @permission_required("orders.review_order", raise_exception=True)
 def order_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        pk,
-        services.order_reject,
-        _("The order was rejected."),
-        reason=request.POST.get("reason", ""),
+        lambda: services.order_reject(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The order was rejected."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 @permission_required("orders.review_order", raise_exception=True)
 def order_pass_review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
+    order = _order(pk)
+    return run_step(
         request,
-        pk,
-        services.order_pass_review,
-        _("The preliminary review passed; the order waits for approval."),
-        note=request.POST.get("note", ""),
+        lambda: services.order_pass_review(
+            actor=request.user, order=order, note=request.POST.get("note", "")
+        ),
+        success=_("The preliminary review passed; the order waits for approval."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 @permission_required("orders.view_order", raise_exception=True)
 def order_log_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
     form = ContactLogForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, _("The contact was not logged: fill in channel, person and result.")
+        invalid = OrderInvalid(
+            _("The contact was not logged: fill in channel, person and result."),
+            fields={name: list(errs) for name, errs in form.errors.items()},
         )
-        return redirect("orders:detail", pk=pk)
-    return _run(
+        return refused(request, invalid, back=order.get_absolute_url())
+    return run_step(
         request,
-        pk,
-        services.order_log_contact,
-        _("The customer contact was logged."),
-        **form.cleaned_data,
+        lambda: services.order_log_contact(actor=request.user, order=order, **form.cleaned_data),
+        success=_("The customer contact was logged."),
+        back=order.get_absolute_url(),
     )
 
 
 @require_POST
 @permission_required("orders.add_order", raise_exception=True)
 def order_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(request, pk, services.order_resubmit, _("The order is back in review."))
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.order_resubmit(actor=request.user, order=order),
+        success=_("The order is back in review."),
+        back=order.get_absolute_url(),
+    )
 
 
 @require_POST
 @permission_required("orders.view_order", raise_exception=True)
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose a file to upload."))
-        return redirect("orders:detail", pk=pk)
-    return _run(
+        invalid = OrderInvalid(
+            _("Choose a file to upload."),
+            fields={name: list(errs) for name, errs in form.errors.items()},
+        )
+        return refused(request, invalid, back=order.get_absolute_url())
+    return run_step(
         request,
-        pk,
-        services.order_attachment_add,
-        _("The attachment was uploaded."),
-        upload=form.cleaned_data["file"],
+        lambda: services.order_attachment_add(
+            actor=request.user, order=order, upload=form.cleaned_data["file"]
+        ),
+        success=_("The attachment was uploaded."),
+        back=order.get_absolute_url(),
     )
 
 

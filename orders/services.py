@@ -1,79 +1,39 @@
-"""Write operations of the orders app: catalog, order entry and the preliminary review.
+"""Write operations of the orders app: the public functions other code calls.
 
-Views and tasks call these; each runs in one transaction, locks what it changes,
-checks the user's permission, runs the ``django_fsm`` transition, writes the
-timeline and starts or stops deadline clocks (STYLE.md, habits 2–3).
+Every state change is an action of the one engine (docs/architecture.md, "The action
+engine"): each service here is a thin ``perform(...)`` of an action declared in
+orders/actions.py, which locks, checks the state and the predicate (orders/predicates.py),
+runs the effect, the transition and the hooks, and writes the timeline row — in one
+transaction. Pages, tasks, the importer and other apps call these functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from core import roles
-from core.models import SlaKind
-from core.roles import users_with_role
-from core.services import (
-    notification_create,
-    notify_users,
-    sla_clock_cancel,
-    sla_clock_meet,
-    sla_clock_start,
-)
-from core.uploads import DOCUMENT_KINDS, safe_original_name, validate_upload
-from orders.approval import approval_hints, order_credit_status
-from orders.exceptions import (
-    MSG_CANCEL_ALREADY_REQUESTED,
-    MSG_CANNOT_CANCEL,
-    MSG_CHANGE_DECIDED,
-    MSG_CHANGE_PENDING,
-    MSG_CUSTOMER_NOT_QUALIFIED,
-    MSG_DELIVERY_BEFORE_ORDER,
-    MSG_DUPLICATE_ORDER,
-    MSG_LINES_ONLY_WHEN_CONFIRMED,
-    MSG_NO_CANCEL_REQUEST,
-    MSG_NO_CONTACT_LOGGED,
-    MSG_NO_LINES,
-    MSG_NOT_CHANGEABLE,
-    MSG_NOT_EDITABLE,
-    MSG_NOT_ON_HOLD,
-    MSG_NOTHING_CHANGED,
-    MSG_ON_CREDIT_HOLD,
-    MSG_REASON_REQUIRED,
-    MSG_REQUIRED_FOR_SUBMIT,
-    MSG_WRONG_STATE,
-    DuplicateOrderWarning,
-    OrderError,
-    OrderPermissionDenied,
-)
+from core.actions import perform
+from core.services import notify_users
+from orders.exceptions import MSG_DELIVERY_BEFORE_ORDER, MSG_REQUIRED_FOR_SUBMIT
 from orders.models import (
-    CANCELLABLE_STATUSES,
-    EDITABLE_STATUSES,
-    ApprovalPolicy,
     CustomerContactLog,
     Order,
     OrderAttachment,
     OrderChange,
-    OrderChangeStatus,
-    OrderEvent,
-    OrderEventKind,
     OrderKind,
-    OrderLine,
     OrderNumberCounter,
     OrderStatus,
     Product,
 )
-from orders.signals import order_cancelled, order_changed, order_confirmed
 
 # --- catalog -------------------------------------------------------------------
 
@@ -109,7 +69,7 @@ def order_number_next(*, on: date) -> str:
             [period],
         )
         (serial,) = cursor.fetchone()
-    return settings.ORDER_NUMBER_PATTERN.format(year=on.year, month=on.month, serial=serial)
+    return str(settings.ORDER_NUMBER_PATTERN).format(year=on.year, month=on.month, serial=serial)
 
 
 # --- entry -----------------------------------------------------------------------
@@ -123,63 +83,20 @@ def order_recalculate_total(*, order: Order) -> Decimal:
     return total
 
 
-def _event(
-    order: Order,
-    *,
-    actor: Any,
-    kind: str,
-    action: str = "",
-    from_status: str = "",
-    note: str = "",
-) -> OrderEvent:
-    return OrderEvent.objects.create(
-        order=order,
-        kind=kind,
-        action=action,
-        from_status=from_status,
-        to_status=order.status if kind == OrderEventKind.TRANSITION else "",
-        actor=actor,
-        note=note,
+def order_notify(recipients: Iterable[Any], *, title: str, body: str = "", order: Order) -> None:
+    """Tell ``recipients`` (in the app, and by e-mail / webhook after commit) about ``order``;
+    None and repeats are skipped. For the orders app's effects and the apps above it."""
+    notify_users(recipients, title=title, body=body, target=order)
+
+
+def order_escalation_manager() -> Any:
+    """Who an order's missed deadline escalates to: the first active sales manager."""
+    user_model = get_user_model()
+    return (
+        user_model.objects.filter(groups__name=roles.SALES_MANAGER, is_active=True)
+        .order_by("pk")
+        .first()
     )
-
-
-@transaction.atomic
-def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
-    """Save an order being entered (draft, returned or needing information) with its lines.
-
-    ``lines`` is a validated inline formset of :class:`OrderLine`. The total is
-    recomputed from the saved lines in the same transaction.
-    """
-    creating = order.pk is None
-    if creating:
-        order.created_by = actor
-    else:
-        stored = Order.objects.select_for_update().get(pk=order.pk)
-        if stored.status not in EDITABLE_STATUSES:
-            raise OrderError(MSG_NOT_EDITABLE, code="not_editable")
-        if not stored.user_may_submit(actor):
-            raise OrderPermissionDenied()
-    if order.owner_id is None:
-        order.owner = actor if creating else order.created_by
-    # The protected FSM field cannot be re-assigned by clean_fields; transitions own it.
-    order.full_clean(exclude=["status"])
-    order.save()
-    lines.instance = order
-    saved = lines.save(commit=False)
-    for line in lines.deleted_objects:
-        line.delete()
-    for position, line in enumerate(saved, start=1):
-        line.order = order
-        line.position = line.position or position
-        line.save()
-    order_recalculate_total(order=order)
-    _event(
-        order,
-        actor=actor,
-        kind=OrderEventKind.CREATED if creating else OrderEventKind.EDIT,
-        note="" if creating else _("Order details edited."),
-    )
-    return order
 
 
 def order_submit_problems(order: Order) -> dict[str, list[str]]:
@@ -218,544 +135,118 @@ def order_find_duplicate(*, order: Order) -> Order | None:
     )
 
 
-def _locked(order: Order) -> Order:
-    """Re-read ``order`` under a row lock: the transition below sees the latest state."""
-    return Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+# --- the steps of an order's life (orders/actions.py declares each) ------------------------
 
 
-def _transition(order: Order, *, actor: Any, name: str, note: str = "", **kwargs: Any) -> Order:
-    method = getattr(order, name)
-    # State first: django_fsm reports "no permission" for a move that does not exist.
-    if not can_proceed(method, check_conditions=False):
-        raise OrderError(
-            MSG_WRONG_STATE % {"status": order.get_status_display()}, code="wrong_state"
-        )
-    if not has_transition_perm(method, actor):
-        raise OrderPermissionDenied()
-    from_status = order.status
-    method(**kwargs)
-    order.save()
-    _event(
-        order,
-        actor=actor,
-        kind=OrderEventKind.TRANSITION,
-        action=name,
-        from_status=from_status,
-        note=note,
-    )
-    return order
+def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
+    """Save an order being entered (draft, returned or needing information) with its lines.
+
+    ``order`` carries the values the entry form set; ``lines`` is a validated inline
+    formset of :class:`OrderLine`. The total is recomputed from the saved lines.
+    """
+    if order.pk is None:
+        return perform("order.create", actor=actor, obj=None, order=order, lines=lines)
+    return perform("order.edit", actor=actor, obj=order, order=order, lines=lines)
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [MSG_REASON_REQUIRED]})
-    return reason
-
-
-@transaction.atomic
 def order_submit(*, actor: Any, order: Order, confirm_duplicate: bool = False) -> Order:
     """Send an entered order to preliminary review; it gets its number on first submit."""
-    order = _locked(order)
-    if not order.user_may_submit(actor):
-        raise OrderPermissionDenied()
-    if not order.has_lines():
-        raise OrderError(MSG_NO_LINES, code="no_lines")
-    problems = order_submit_problems(order)
-    if problems:
-        raise ValidationError(problems)
-    if not confirm_duplicate:
-        duplicate = order_find_duplicate(order=order)
-        if duplicate is not None:
-            raise DuplicateOrderWarning(
-                MSG_DUPLICATE_ORDER
-                % {
-                    "customer": order.customer.name,
-                    "number": duplicate.number or duplicate.pk,
-                    "date": duplicate.order_date.isoformat(),
-                },
-                duplicate_pk=duplicate.pk,
-            )
-    if not order.number:
-        order.number = order_number_next(on=timezone.localdate())
-    note = _("Confirmed not a duplicate.") if confirm_duplicate else ""
-    return _transition(order, actor=actor, name="submit", note=note)
+    return perform("order.submit", actor=actor, obj=order, confirm_duplicate=confirm_duplicate)
 
 
-def _escalation_manager() -> Any:
-    user_model = get_user_model()
-    return (
-        user_model.objects.filter(groups__name=roles.SALES_MANAGER, is_active=True)
-        .order_by("pk")
-        .first()
-    )
-
-
-@transaction.atomic
 def order_request_info(*, actor: Any, order: Order, reason: str) -> Order:
     """The reviewer needs more from the customer: starts the 2-working-hour clarification clock."""
-    reason = _require_reason(reason)
-    order = _transition(_locked(order), actor=actor, name="request_info", note=reason)
-    sla_clock_start(
-        target=order,
-        kind=SlaKind.CLARIFICATION,
-        owner=order.created_by,
-        escalate_to=_escalation_manager(),
-        working_hours=settings.ORDER_CLARIFICATION_WORKING_HOURS,
-        note=reason,
-    )
-    notification_create(
-        recipient=order.created_by,
-        title=_("Order %(number)s needs information") % {"number": order.number},
-        body=reason,
-        target=order,
-    )
-    return order
+    return perform("order.request_info", actor=actor, obj=order, note=reason)
 
 
-@transaction.atomic
 def order_log_contact(
     *, actor: Any, order: Order, channel: str, person: str, result: str
 ) -> CustomerContactLog:
     """Record a conversation with the customer; it meets the clarification clock."""
-    order = _locked(order)
-    if not (order.user_may_submit(actor) or order.user_may_review(actor)):
-        raise OrderPermissionDenied()
-    log = CustomerContactLog(
-        order=order, channel=channel, person=person.strip(), result=result.strip(), logged_by=actor
+    return perform(
+        "order.log_contact", actor=actor, obj=order, channel=channel, person=person, result=result
     )
-    log.full_clean()
-    log.save()
-    sla_clock_meet(target=order, kind=SlaKind.CLARIFICATION, at=log.created_at)
-    _event(
-        order,
-        actor=actor,
-        kind=OrderEventKind.CONTACT,
-        note=f"{log.get_channel_display()} · {log.person}：{log.result}",
-    )
-    return log
 
 
-@transaction.atomic
 def order_resubmit(*, actor: Any, order: Order) -> Order:
     """Back to review after the customer has been contacted."""
-    order = _locked(order)
-    if order.status == OrderStatus.NEEDS_INFO and not order.has_contact_since_info_request():
-        if not order.user_may_submit(actor):
-            raise OrderPermissionDenied()
-        raise OrderError(MSG_NO_CONTACT_LOGGED, code="no_contact")
-    return _transition(order, actor=actor, name="resubmit")
+    return perform("order.resubmit", actor=actor, obj=order)
 
 
-@transaction.atomic
 def order_reject(*, actor: Any, order: Order, reason: str) -> Order:
-    reason = _require_reason(reason)
-    order = _locked(order)
-    order.reviewed_by, order.reviewed_at, order.review_note = actor, timezone.now(), reason
-    order = _transition(order, actor=actor, name="reject", note=reason)
-    notification_create(
-        recipient=order.created_by,
-        title=_("Order %(number)s was rejected") % {"number": order.number},
-        body=reason,
-        target=order,
-    )
-    return order
+    return perform("order.reject", actor=actor, obj=order, note=reason)
 
 
-@transaction.atomic
 def order_pass_review(*, actor: Any, order: Order, note: str = "") -> Order:
     """The preliminary review passes; the customer must be qualified (licence on file)."""
-    order = _locked(order)
-    if not order.user_may_review(actor):
-        raise OrderPermissionDenied()
-    if order.status == OrderStatus.PENDING_REVIEW and not order.customer_is_qualified():
-        raise OrderError(MSG_CUSTOMER_NOT_QUALIFIED, code="not_qualified")
-    order.reviewed_by, order.reviewed_at, order.review_note = actor, timezone.now(), note.strip()
-    return _transition(order, actor=actor, name="pass_review", note=note.strip())
+    return perform("order.pass_review", actor=actor, obj=order, note=note)
 
 
-@transaction.atomic
 def order_attachment_add(*, actor: Any, order: Order, upload: Any) -> OrderAttachment:
-    if not (
-        order.user_may_submit(actor)
-        or order.user_may_review(actor)
-        or actor.has_perm("orders.change_order")
-    ):
-        raise OrderPermissionDenied()
-    validate_upload(upload, kinds=DOCUMENT_KINDS)
-    attachment = OrderAttachment(
-        order=order,
-        original_name=safe_original_name(upload.name),
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save()
-    _event(order, actor=actor, kind=OrderEventKind.ATTACHMENT, note=attachment.original_name)
-    return attachment
+    return perform("order.attach", actor=actor, obj=order, upload=upload)
 
 
-# --- internal approval -------------------------------------------------------------
-
-
-_users_with_role = users_with_role
-
-
-def _notify(recipients: list[Any], *, title: str, body: str = "", order: Order) -> None:
-    notify_users(recipients, title=title, body=body, target=order)
-
-
-def _confirmed(order: Order, *, actor: Any) -> None:
-    """Side effects of the final approval: warehouse and owner told, fulfillment signalled."""
-    order.confirmed_at = timezone.now()
-    order.approved_total = order.total_amount
-    order.save(update_fields=["confirmed_at", "approved_total", "updated_at"])
-    _notify(
-        [*_users_with_role(roles.WAREHOUSE), order.owner],
-        title=_("Order %(number)s is confirmed: please prepare it") % {"number": order.number},
-        body=order.customer.name,
-        order=order,
-    )
-    transaction.on_commit(lambda: order_confirmed.send(sender=Order, order=order, actor=actor))
-
-
-@transaction.atomic
 def order_approve(*, actor: Any, order: Order, note: str = "") -> Order:
-    """Sales manager approval (seed 000 step 2).
-
-    The credit check runs first; a failing check puts the order on credit hold
-    (kept — the caller sees ``order.credit_hold``) and it is not approved. Orders
-    above the director threshold or with special terms go on to the director.
-    """
-    order = _locked(order)
-    if not order.user_may_approve(actor):
-        raise OrderPermissionDenied()
-    if order.status != OrderStatus.PENDING_APPROVAL:
-        raise OrderError(
-            MSG_WRONG_STATE % {"status": order.get_status_display()}, code="wrong_state"
-        )
-    if order.credit_hold:
-        raise OrderError(MSG_ON_CREDIT_HOLD, code="credit_hold")
-    policy = ApprovalPolicy.current()
-    if order.credit_released_by_id is None:
-        credit = order_credit_status(order, policy)
-        if not credit.passes:
-            order.credit_hold = True
-            order.credit_hold_reason = "\n".join(credit.reasons())
-            order.save(update_fields=["credit_hold", "credit_hold_reason", "updated_at"])
-            _event(
-                order,
-                actor=actor,
-                kind=OrderEventKind.NOTE,
-                action="credit_hold",
-                note=order.credit_hold_reason,
-            )
-            _notify(
-                [order.owner],
-                order=order,
-                body=order.credit_hold_reason,
-                title=_("Order %(number)s is on credit hold") % {"number": order.number},
-            )
-            return order
-    hints = approval_hints(order, policy)
-    order.director_reasons = "\n".join(hints.director_reasons)
-    order.approved_by, order.approved_at = actor, timezone.now()
-    order = _transition(
-        order, actor=actor, name="approve", note=note.strip(), needs_director=hints.needs_director
-    )
-    if order.status == OrderStatus.CONFIRMED:
-        _confirmed(order, actor=actor)
-    else:
-        _notify(
-            _users_with_role(roles.SALES_DIRECTOR),
-            order=order,
-            body=order.director_reasons,
-            title=_("Order %(number)s waits for your approval") % {"number": order.number},
-        )
-    return order
+    """Sales manager approval: a failing credit check puts the order on credit hold instead
+    (the caller sees ``order.credit_hold``); large orders or special terms go to the director."""
+    return perform("order.approve", actor=actor, obj=order, note=note)
 
 
-@transaction.atomic
 def order_director_approve(*, actor: Any, order: Order, note: str = "") -> Order:
     """Final approval of a large order or one with special terms by the sales director."""
-    order = _locked(order)
-    order.director_approved_by, order.director_approved_at = actor, timezone.now()
-    order = _transition(order, actor=actor, name="director_approve", note=note.strip())
-    _confirmed(order, actor=actor)
-    return order
+    return perform("order.director_approve", actor=actor, obj=order, note=note)
 
 
-@transaction.atomic
 def order_return(*, actor: Any, order: Order, reason: str) -> Order:
     """Send the order back to its creator to edit and resubmit; the reason is shown to them."""
-    reason = _require_reason(reason)
-    order = _locked(order)
-    order.return_reason = reason
-    order = _transition(order, actor=actor, name="return_to_creator", note=reason)
-    _notify(
-        [order.created_by],
-        order=order,
-        body=reason,
-        title=_("Order %(number)s was returned to you") % {"number": order.number},
-    )
-    return order
+    return perform("order.return", actor=actor, obj=order, note=reason)
 
 
-@transaction.atomic
 def order_credit_release(*, actor: Any, order: Order, reason: str) -> Order:
     """Only a sales manager releases a credit hold, with a reason on the timeline."""
-    reason = _require_reason(reason)
-    order = _locked(order)
-    if not actor.has_perm("orders.release_credit_hold") or actor.pk == order.created_by_id:
-        raise OrderPermissionDenied()
-    if not order.credit_hold:
-        raise OrderError(MSG_NOT_ON_HOLD, code="not_on_hold")
-    order.credit_hold = False
-    order.credit_released_by = actor
-    order.save(update_fields=["credit_hold", "credit_released_by", "updated_at"])
-    _event(order, actor=actor, kind=OrderEventKind.NOTE, action="credit_release", note=reason)
-    return order
+    return perform("order.credit_release", actor=actor, obj=order, note=reason)
 
 
-# --- cancellation --------------------------------------------------------------------
-
-
-def _may_request_cancel(order: Order, user: Any) -> bool:
-    return (
-        user.has_perm("orders.add_order") and user.pk in (order.created_by_id, order.owner_id)
-    ) or user.has_perm("orders.approve_cancellation")
-
-
-@transaction.atomic
 def order_cancel_request(*, actor: Any, order: Order, reason: str) -> Order:
     """The owner asks to cancel (any state before shipped); a manager decides."""
-    reason = _require_reason(reason)
-    order = _locked(order)
-    if not _may_request_cancel(order, actor):
-        raise OrderPermissionDenied()
-    if order.status not in CANCELLABLE_STATUSES:
-        raise OrderError(MSG_CANNOT_CANCEL, code="not_cancellable")
-    if order.cancel_requested_at is not None:
-        raise OrderError(MSG_CANCEL_ALREADY_REQUESTED, code="already_requested")
-    order.cancel_requested_at, order.cancel_requested_by = timezone.now(), actor
-    order.cancel_reason = reason
-    order.save(
-        update_fields=["cancel_requested_at", "cancel_requested_by", "cancel_reason", "updated_at"]
-    )
-    _event(order, actor=actor, kind=OrderEventKind.NOTE, action="cancel_request", note=reason)
-    _notify(
-        _users_with_role(roles.SALES_MANAGER),
-        order=order,
-        body=reason,
-        title=_("Cancellation of order %(number)s requested") % {"number": order},
-    )
-    return order
+    return perform("order.cancel_request", actor=actor, obj=order, note=reason)
 
 
-@transaction.atomic
 def order_cancel_approve(*, actor: Any, order: Order, note: str = "") -> Order:
-    """Cancel the order: stock is released (fulfillment listens) and the warehouse is told."""
-    order = _locked(order)
-    if order.cancel_requested_at is None:
-        raise OrderError(MSG_NO_CANCEL_REQUEST, code="no_request")
-    order = _transition(order, actor=actor, name="cancel", note=note.strip() or order.cancel_reason)
-    for kind in (SlaKind.CLARIFICATION,):
-        sla_clock_cancel(target=order, kind=kind)
-    _notify(
-        [*_users_with_role(roles.WAREHOUSE), order.owner, order.cancel_requested_by],
-        order=order,
-        body=order.cancel_reason,
-        title=_("Order %(number)s was cancelled: stop preparing it") % {"number": order},
-    )
-    reason = order.cancel_reason
-    transaction.on_commit(
-        lambda: order_cancelled.send(sender=Order, order=order, actor=actor, reason=reason)
-    )
-    return order
+    """Cancel the order: the warehouse is told, fulfillment releases its stock (a hook)."""
+    return perform("order.cancel_approve", actor=actor, obj=order, note=note)
 
 
-@transaction.atomic
 def order_cancel_decline(*, actor: Any, order: Order, note: str) -> Order:
-    note = _require_reason(note)
-    order = _locked(order)
-    if not actor.has_perm("orders.approve_cancellation"):
-        raise OrderPermissionDenied()
-    if order.cancel_requested_at is None:
-        raise OrderError(MSG_NO_CANCEL_REQUEST, code="no_request")
-    requester = order.cancel_requested_by
-    order.cancel_requested_at, order.cancel_requested_by, order.cancel_reason = None, None, ""
-    order.save(
-        update_fields=["cancel_requested_at", "cancel_requested_by", "cancel_reason", "updated_at"]
-    )
-    _event(order, actor=actor, kind=OrderEventKind.NOTE, action="cancel_decline", note=note)
-    _notify(
-        [requester],
-        order=order,
-        body=note,
-        title=_("Cancellation of order %(number)s was declined") % {"number": order},
-    )
-    return order
+    return perform("order.cancel_decline", actor=actor, obj=order, note=note)
 
 
-# --- changes after confirmation ----------------------------------------------------------
-
-CHANGEABLE_STATUSES = (
-    OrderStatus.CONFIRMED,
-    OrderStatus.SERVICE_SCHEDULED,
-    OrderStatus.PREPARING,
-    OrderStatus.READY_TO_SHIP,
-)
-CHANGEABLE_FIELDS = (
-    "requested_delivery_date",
-    "delivery_address",
-    "delivery_postcode",
-    "special_requirements",
-)
-
-
-def _describe_changes(order: Order, payload: dict[str, Any]) -> list[dict[str, str]]:
-    changes = []
-    for name, new in payload.get("order", {}).items():
-        old = getattr(order, name)
-        label = str(Order._meta.get_field(name).verbose_name)
-        changes.append(
-            {"field": name, "label": label, "old": str(old or "—"), "new": str(new or "—")}
-        )
-    lines = {line.pk: line for line in order.lines.select_related("product")}
-    for pk, values in payload.get("lines", {}).items():
-        line = lines[int(pk)]
-        for name, new in values.items():
-            label = f"{line.product.name} · {OrderLine._meta.get_field(name).verbose_name}"
-            changes.append(
-                {
-                    "field": f"line{line.pk}.{name}",
-                    "label": label,
-                    "old": str(getattr(line, name)),
-                    "new": str(new),
-                }
-            )
-    return changes
-
-
-def _apply_change(order: Order, payload: dict[str, Any], *, actor: Any, reason: str) -> Order:
-    for name, value in payload.get("order", {}).items():
-        setattr(
-            order, name, date.fromisoformat(value) if name.endswith("_date") and value else value
-        )
-    order.full_clean(exclude=["status"])
-    order.save()
-    lines_changed = False
-    for pk, values in payload.get("lines", {}).items():
-        line = order.lines.get(pk=int(pk))
-        for name, value in values.items():
-            setattr(line, name, Decimal(value))
-        line.full_clean()
-        line.save()
-        lines_changed = True
-    order_recalculate_total(order=order)
-    if lines_changed:
-        # Any change to lines or amounts after approval re-runs the approval rules.
-        order.credit_released_by = None
-        order.save(update_fields=["credit_released_by"])
-        _transition(order, actor=actor, name="require_reapproval", note=reason)
-        transaction.on_commit(lambda: order_changed.send(sender=Order, order=order, actor=actor))
-    return order
-
-
-@transaction.atomic
 def order_change(*, actor: Any, order: Order, payload: dict[str, Any], reason: str) -> OrderChange:
-    """Change a confirmed order. Inside the change window (a setting of the approval policy)
-    the owner's change applies at once; after it, it is a request for the manager.
-    Lines and prices change only before preparation starts."""
-    reason = _require_reason(reason)
-    order = _locked(order)
-    if not (
-        actor.has_perm("orders.add_order") and actor.pk in (order.created_by_id, order.owner_id)
-    ):
-        raise OrderPermissionDenied()
-    if order.status not in CHANGEABLE_STATUSES:
-        raise OrderError(MSG_NOT_CHANGEABLE, code="not_changeable")
-    if payload.get("lines") and order.status != OrderStatus.CONFIRMED:
-        raise OrderError(MSG_LINES_ONLY_WHEN_CONFIRMED, code="lines_locked")
-    if order.changes.filter(status=OrderChangeStatus.PENDING).exists():
-        raise OrderError(MSG_CHANGE_PENDING, code="change_pending")
-    changes = _describe_changes(order, payload)
-    if not changes:
-        raise OrderError(MSG_NOTHING_CHANGED, code="nothing_changed")
-    policy = ApprovalPolicy.current()
-    window_open = (
-        order.confirmed_at is not None
-        and timezone.now() <= order.confirmed_at + timedelta(hours=policy.change_window_hours)
-    )
-    change = OrderChange.objects.create(
-        order=order,
-        changes=changes,
-        payload=payload,
-        reason=reason,
-        requested_by=actor,
-        status=OrderChangeStatus.APPLIED if window_open else OrderChangeStatus.PENDING,
-    )
-    summary = "\n".join(f"{c['label']}: {c['old']} → {c['new']}" for c in changes)
-    if window_open:
-        _event(
-            order,
-            actor=actor,
-            kind=OrderEventKind.EDIT,
-            action="change",
-            note=f"{summary}\n{reason}",
-        )
-        _apply_change(order, payload, actor=actor, reason=reason)
-    else:
-        _event(
-            order,
-            actor=actor,
-            kind=OrderEventKind.EDIT,
-            action="change_request",
-            note=f"{summary}\n{reason}",
-        )
-        _notify(
-            _users_with_role(roles.SALES_MANAGER),
-            order=order,
-            body=summary,
-            title=_("Change of order %(number)s waits for approval") % {"number": order},
-        )
-    return change
+    """Change a confirmed order: at once inside the change window, else a request."""
+    return perform("order.change", actor=actor, obj=order, payload=payload, reason=reason)
 
 
-@transaction.atomic
 def order_change_decide(
     *, actor: Any, change: OrderChange, approve: bool, note: str = ""
 ) -> OrderChange:
     """A manager approves (applies) or declines a late change request."""
-    change = OrderChange.objects.select_for_update().get(pk=change.pk)
-    order = _locked(change.order)
-    if not actor.has_perm("orders.approve_cancellation") or actor.pk == change.requested_by_id:
-        raise OrderPermissionDenied()
-    if change.status != OrderChangeStatus.PENDING:
-        raise OrderError(MSG_CHANGE_DECIDED, code="decided")
-    if not approve:
-        note = _require_reason(note)
-    change.status = OrderChangeStatus.APPROVED if approve else OrderChangeStatus.DECLINED
-    change.decided_by, change.decided_at, change.decision_note = actor, timezone.now(), note
-    change.save()
-    _event(
-        order,
-        actor=actor,
-        kind=OrderEventKind.EDIT,
-        action="change_approved" if approve else "change_declined",
-        note=note,
-    )
-    if approve:
-        if order.status not in CHANGEABLE_STATUSES:
-            raise OrderError(MSG_NOT_CHANGEABLE, code="not_changeable")
-        _apply_change(order, change.payload, actor=actor, reason=change.reason)
-    _notify(
-        [change.requested_by],
-        order=order,
-        body=note,
-        title=_("Your change of order %(number)s was decided") % {"number": order},
-    )
-    return change
+    return perform("order.change_decide", actor=actor, obj=change, note=note, approve=approve)
+
+
+def order_complete(*, actor: Any, order: Order, note: str = "") -> Order:
+    """Complete an order (after-sales decides when: see ``order.complete``)."""
+    return perform("order.complete", actor=actor, obj=order, note=note)
+
+
+def order_archive(*, actor: Any, order: Order, note: str = "") -> Order:
+    """Archive a completed or cancelled order (the month close); read-only after."""
+    return perform("order.archive", actor=actor, obj=order, note=note)
+
+
+def order_import_state(*, actor: Any, order: Order, status: str, note: str = "") -> Order:
+    """A historical draft enters its recorded ``status`` (one order; the spreadsheet
+    importer uses the batch form, ``orders.actions.import_steps``)."""
+    return perform("order.import", actor=actor, obj=order, note=note, status=status)
 
 
 # --- the order list's status counters (OrderStatusCount, kept by triggers) ------------

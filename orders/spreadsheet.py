@@ -47,6 +47,7 @@ from core.uploads import FileKind, validate_upload
 from core.validators import normalize_credit_code, normalize_phone, validate_phone
 from customers.models import Contact, Customer, Industry, QualificationStatus
 from customers.services import customer_next_code
+from orders.actions import import_steps, order_event
 from orders.models import (
     EDITABLE_STATUSES,
     ImportJob,
@@ -1313,9 +1314,10 @@ def import_write(
 ) -> ImportResult:
     """Write a clean plan: all of it in one transaction, in batches, or nothing.
 
-    Imported orders keep their numbers; the state is set in the constructor
-    (the FSM field is protected on saved instances) and their timeline begins
-    with an "imported" entry. Counters are bumped so later submits never collide.
+    Imported orders keep their numbers; each enters the state the sheet recorded through
+    the ``order.import`` action (its predicate, the ``record_import`` transition from draft
+    and its "imported" timeline row — in the batch form, ``orders.actions.import_steps``).
+    Counters are bumped so later submits never collide.
     """
     if not plan.is_clean:
         raise ImportRefused(MSG_HAS_ERRORS)
@@ -1328,6 +1330,7 @@ def import_write(
     note = _("Imported from %(file)s") % {"file": source_name}
 
     new_orders: list[Order] = []
+    new_statuses: list[str] = []
     new_plans: list[OrderPlan] = []
     updated: list[tuple[Order, OrderPlan]] = []
     for order_plan in plan.orders.values():
@@ -1348,7 +1351,6 @@ def import_write(
         status = order_plan.status or DEFAULT_STATUS
         order = Order(
             number=order_plan.number,
-            status=status,  # constructor, not assignment: the FSM field is protected
             customer=customer,
             owner=actor,
             created_by=actor,
@@ -1358,8 +1360,11 @@ def import_write(
         if order.order_date is None:
             order.order_date = timezone.localdate()
         new_orders.append(order)
+        new_statuses.append(status)
         new_plans.append(order_plan)
 
+    # Each new order (a draft) enters its recorded state through the transition.
+    steps = import_steps(actor=actor, orders=new_orders, statuses=new_statuses, note=note)
     done = 0
     for start in range(0, len(new_orders), BATCH_SIZE):
         Order.objects.bulk_create(new_orders[start : start + BATCH_SIZE])
@@ -1390,7 +1395,9 @@ def import_write(
     result.updated = len(updated)
 
     lines: list[OrderLine] = []
-    events: list[OrderEvent] = []
+    events: list[OrderEvent] = [order_event(step) for step in steps]
+    for event in events:
+        event.created_at = now
     for order, order_plan in [*zip(new_orders, new_plans, strict=True), *updated]:
         for position, line in enumerate(order_plan.lines, start=1):
             assert line.product is not None
@@ -1406,19 +1413,17 @@ def import_write(
                     discount_percent=line.discount,
                 )
             )
-        is_new = order_plan.action == NEW_ORDER
-        events.append(
-            OrderEvent(
-                order=order,
-                kind=OrderEventKind.IMPORTED if is_new else OrderEventKind.EDIT,
-                action="import",
-                actor=actor,
-                note=note
-                if is_new
-                else _("Updated by import from %(file)s") % {"file": source_name},
-                created_at=now,
+        if order_plan.action != NEW_ORDER:
+            events.append(
+                OrderEvent(
+                    order=order,
+                    kind=OrderEventKind.EDIT,
+                    action="import",
+                    actor=actor,
+                    note=_("Updated by import from %(file)s") % {"file": source_name},
+                    created_at=now,
+                )
             )
-        )
     for start in range(0, len(lines), BATCH_SIZE):
         OrderLine.objects.bulk_create(lines[start : start + BATCH_SIZE])
     OrderEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)

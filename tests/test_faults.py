@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError
 
+from core import actions as engine
 from core.models import Notification, SlaClock
-from orders import services
+from orders import actions, services
 from orders.models import Order, OrderEvent, OrderNumberCounter, OrderStatus
 from tests.factories import OrderFactory, OrderLineFactory
 
@@ -28,7 +29,7 @@ def test_a_database_error_after_the_transition_rolls_back_the_whole_step(
     def broken_clock(**kwargs):
         raise DatabaseError("connection lost while starting the clock")
 
-    monkeypatch.setattr(services, "sla_clock_start", broken_clock)
+    monkeypatch.setattr(actions, "sla_clock_start", broken_clock)
     with pytest.raises(DatabaseError):
         services.order_request_info(actor=reviewer, order=submitted, reason="交付日期不明确")
     order = Order.objects.get(pk=submitted.pk)
@@ -46,7 +47,8 @@ def test_a_failed_submit_keeps_no_number_and_gives_the_serial_back(make_user, mo
     def broken_event(*args, **kwargs):
         raise DatabaseError("disk full while writing the timeline")
 
-    monkeypatch.setattr(services, "_event", broken_event)
+    # The timeline row is the last write of the step (the engine's event writer).
+    monkeypatch.setitem(engine._event_writers, Order, broken_event)
     with pytest.raises(DatabaseError):
         services.order_submit(actor=assistant, order=order)
     order.refresh_from_db()
@@ -69,7 +71,7 @@ def test_a_failed_approval_leaves_no_half_confirmed_order(make_user, monkeypatch
     def broken_notify(*args, **kwargs):
         raise DatabaseError("notification table locked out")
 
-    monkeypatch.setattr(services, "_notify", broken_notify)
+    monkeypatch.setattr(actions, "order_notify", broken_notify)
     with pytest.raises(DatabaseError):
         services.order_approve(actor=manager, order=order)
     order.refresh_from_db()

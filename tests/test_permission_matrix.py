@@ -250,9 +250,10 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "GET": e(NOT_ALLOWED),
         "POST": e(DENIED, sales_assistant=CONFLICT, sales_manager=CONFLICT),
     },
+    # An empty form: refused as invalid input before the step (400).
     "orders:log_contact": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(BAD_REQUEST),
     },
     "orders:resubmit": {
         "GET": e(NOT_ALLOWED),
@@ -268,7 +269,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
     "orders:attachment_upload": {
         "GET": e(NOT_ALLOWED),
-        "POST": e(REDIRECT),
+        "POST": e(BAD_REQUEST),
     },
     "orders:attachment_download": {
         "GET": e(MISSING),

@@ -259,7 +259,8 @@ def test_only_the_creator_or_owner_edits_and_only_while_editable(client, make_us
     client.force_login(draft_order.created_by)
     Order.objects.filter(pk=draft_order.pk).update(status=OrderStatus.PENDING_REVIEW)
     response = client.get(f"/orders/{draft_order.pk}/edit/")
-    assert response.status_code == 302 and response.url == f"/orders/{draft_order.pk}/"
+    assert response.status_code == 409
+    assert f'href="/orders/{draft_order.pk}/"' in response.content.decode()
 
 
 def test_warehouse_cannot_enter_orders(role_client, product):

@@ -66,7 +66,8 @@ def test_logged_contact_meets_the_clock_and_then_the_creator_resubmits(
     post(client, reviewer, submitted, "request-info", reason="交付日期不明确")
     refused = post(client, assistant, submitted, "resubmit")
     submitted.refresh_from_db()
-    assert refused.status_code == 302 and submitted.status == OrderStatus.NEEDS_INFO
+    assert refused.status_code == 409 and submitted.status == OrderStatus.NEEDS_INFO
+    assert "请先记录与客户的沟通" in refused.content.decode()
 
     post(
         client,
@@ -90,8 +91,8 @@ def test_pass_review_is_refused_until_the_business_licence_is_on_file(client, re
     response = post(client, reviewer, submitted, "pass-review")
     submitted.refresh_from_db()
     assert submitted.status == OrderStatus.PENDING_REVIEW
-    follow = client.get(response.url).content.decode()
-    assert "请先在客户页面上传营业执照" in follow
+    assert response.status_code == 409
+    assert "请先在客户页面上传营业执照" in response.content.decode()
 
     give_licence(submitted.customer, reviewer)
     post(client, reviewer, submitted, "pass-review", note="资料齐全")
@@ -146,8 +147,9 @@ def test_steps_out_of_order_are_refused_with_a_message(client, reviewer, draft_o
     response = post(client, reviewer, draft_order, "request-info", reason="x")
     draft_order.refresh_from_db()
     assert draft_order.status == OrderStatus.DRAFT
-    page = client.get(response.url).content.decode()
-    assert "现在不能执行此操作" in page
+    assert response.status_code == 409
+    assert "草稿" in response.context["message"]
+    assert f'href="/orders/{draft_order.pk}/"' in response.content.decode()
 
 
 def test_timeline_shows_every_step_with_who_and_note(client, reviewer, assistant, submitted):
@@ -170,7 +172,7 @@ def test_timeline_shows_every_step_with_who_and_note(client, reviewer, assistant
     assert list(submitted.events.values_list("action", flat=True)) == [
         "submit",
         "request_info",
-        "",
+        "log_contact",
         "resubmit",
     ]
 

@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import Forbidden, WrongState
+from customers.contracts import ContractStatus
 from orders import quotation_services as qs
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.quotations import Quotation, QuotationStatus
-from tests.factories import CustomerFactory, make_quotation
+from tests.factories import ContractFactory, CustomerFactory, OrderFactory, make_quotation
 from tests.pdf import ARTIFACTS, pdf_font_families, pdf_text, pdf_to_png
 
 
@@ -59,7 +61,7 @@ def test_above_the_threshold_the_director_approves_too(people):
     qs.quotation_submit(actor=people["li"], quotation=q)
     q = qs.quotation_approve(actor=people["boss"], quotation=q)
     assert q.status == QuotationStatus.PENDING_DIRECTOR and "11,000.00" in q.director_reasons
-    with pytest.raises(qs.QuotationPermissionDenied):
+    with pytest.raises(Forbidden):
         qs.quotation_approve(actor=people["boss"], quotation=q)
     q = qs.quotation_approve(actor=people["zhao"], quotation=q)
     assert q.status == QuotationStatus.APPROVED
@@ -80,15 +82,63 @@ def test_four_eyes_the_maker_never_approves(make_user):
     both = make_user("sales_assistant", "sales_manager", username="q_both")
     q = make_quotation(owner=both)
     qs.quotation_submit(actor=both, quotation=q)
-    with pytest.raises(qs.QuotationPermissionDenied):
+    with pytest.raises(Forbidden):
         qs.quotation_approve(actor=both, quotation=q)
+
+
+def test_four_eyes_the_owner_never_approves_nor_sends_back(people, make_user, client):
+    manager = make_user("sales_assistant", "sales_manager", username="q_owner")
+    q = make_quotation(owner=people["li"])
+    Quotation.objects.filter(pk=q.pk).update(owner=manager)
+    qs.quotation_submit(actor=people["li"], quotation=q)
+    with pytest.raises(Forbidden):
+        qs.quotation_approve(actor=manager, quotation=q)
+    client.force_login(manager)
+    page = client.get(f"/orders/quotations/{q.pk}/").content.decode()
+    assert 'data-action="approve"' not in page and 'data-action="send_back"' not in page
+    response = client.post(f"/orders/quotations/{q.pk}/send_back/", {"comment": "改价"})
+    assert response.status_code == 403
+    assert Quotation.objects.get(pk=q.pk).status == QuotationStatus.PENDING_APPROVAL
+    qs.quotation_approve(actor=people["boss"], quotation=q)  # another manager may
+
+
+def test_four_eyes_whoever_edited_the_lines_never_approves(people, make_user, client):
+    editor = make_user("sales_assistant", "sales_manager", username="q_editor")
+    q = make_quotation(owner=people["li"])
+    Quotation.objects.filter(pk=q.pk).update(owner=editor)  # the quotation passes to them…
+    q.refresh_from_db()
+    line = q.lines.first()
+    qs.quotation_save(
+        actor=editor,
+        quotation=q,
+        lines=[{"product": line.product, "quantity": Decimal("5"), "unit_price": line.unit_price}],
+    )
+    Quotation.objects.filter(pk=q.pk).update(owner=people["li"])  # …and back
+    qs.quotation_submit(actor=people["li"], quotation=q)
+    client.force_login(editor)
+    response = client.post(f"/orders/quotations/{q.pk}/approve/", {"comment": "同意"})
+    assert response.status_code == 403
+    assert Quotation.objects.get(pk=q.pk).status == QuotationStatus.PENDING_APPROVAL
+    assert not q.events.filter(action="approve").exists()
+
+
+def test_a_send_back_needs_a_comment(people, client):
+    q = make_quotation(owner=people["li"])
+    qs.quotation_submit(actor=people["li"], quotation=q)
+    client.force_login(people["boss"])
+    response = client.post(f"/orders/quotations/{q.pk}/send_back/", {"comment": ""})
+    assert response.status_code == 400
+    assert str(qs.MSG_COMMENT_REQUIRED) in response.content.decode()
+    assert Quotation.objects.get(pk=q.pk).status == QuotationStatus.PENDING_APPROVAL
 
 
 def test_an_unapproved_quotation_cannot_be_converted(people, client):
     q = make_quotation(owner=people["li"])
+    with pytest.raises(WrongState):
+        qs.quotation_convert(actor=people["li"], quotation=q)
     client.force_login(people["li"])
     response = client.post(f"/orders/quotations/{q.pk}/convert/")
-    assert response.status_code == 302
+    assert response.status_code == 409  # the refusal page, with the reason
     assert Quotation.objects.get(pk=q.pk).order is None
     client.force_login(people["boss"])  # a manager has no convert right: 403
     assert client.post(f"/orders/quotations/{q.pk}/convert/").status_code == 403
@@ -113,9 +163,20 @@ def test_pages_and_the_pdf(people, client, django_assert_max_num_queries):
     assert q.number in text and q.customer.name in text and "含税含运费" in text
     assert pdf_font_families(pdf) == {"notosanscjksc"}
     pdf_to_png(pdf, ARTIFACTS / "quotation-pdf.png")
-    # The archive registered the generated copy.
-    from archive.models import Document
 
-    assert Document.objects.filter(
-        origin="generated", object_id=q.pk, category="quotation"
-    ).exists()
+
+def test_a_hand_made_post_linking_a_contract_to_an_archived_order_gets_409(people, client):
+    order = OrderFactory(owner=people["li"], created_by=people["li"], status="archived")
+    contract = ContractFactory(customer=order.customer, status=ContractStatus.SIGNED)
+    events = OrderEvent.objects.filter(order=order).count()
+    client.force_login(people["li"])
+    response = client.post(f"/orders/{order.pk}/contract/", {"contract": contract.pk})
+    assert response.status_code == 409
+    assert Order.objects.get(pk=order.pk).contract_id is None
+    assert OrderEvent.objects.filter(order=order).count() == events
+    # The same link on an open order is saved, with its timeline entry.
+    open_order = OrderFactory(owner=people["li"], created_by=people["li"], customer=order.customer)
+    response = client.post(f"/orders/{open_order.pk}/contract/", {"contract": contract.pk})
+    assert response.status_code == 302
+    assert Order.objects.get(pk=open_order.pk).contract == contract
+    assert open_order.events.filter(kind="note", note__contains=contract.number).exists()

@@ -105,7 +105,9 @@ def test_walk_a_entry_clarification_and_qualified_review(
     switch_user(page, login, "chen")
     page.goto(f"{live_server.url}/orders/{order.pk}/")
     page.locator('[data-action="pass_review"]').click()
-    expect(page.locator(".alert-danger")).to_contain_text("请先在客户页面上传营业执照")
+    # Refused by the rule (409): the refusal page says why and leads back to the order.
+    expect(page.get_by_role("alert")).to_contain_text("请先在客户页面上传营业执照")
+    page.get_by_role("link", name="返回").click()
     expect(page.get_by_test_id("order-status")).to_have_text("待审核")
 
     page.get_by_role("link", name="前往客户页面上传").click()
