@@ -89,15 +89,26 @@ class Step(Generic[M]):
     event_kind: str = ""
     event_action: str = ""
     skip_event: bool = False
+    stayed: bool = False
 
     @property
     def to_state(self) -> str:
         return str(getattr(self.obj, self.action.state_field, "") or "")
 
+    def stay(self, *, event_kind: str = "", event_action: str = "", note: str = "") -> None:
+        """End the step without its transition but keep what the effect wrote (e.g. an
+        approval that puts the order on credit hold instead): the event records
+        ``event_kind`` / ``event_action`` and ``note`` in place of the move."""
+        self.stayed = True
+        self.event_kind = event_kind or self.event_kind
+        self.event_action = event_action or self.event_action
+        if note:
+            self.note = note
+
     def transition(self, **kwargs: Any) -> None:
         """Apply the action's FSM transition now (the effect may need the new state)."""
         name = self.action.transition
-        if name is None or self.transitioned:
+        if name is None or self.transitioned or self.stayed:
             return
         method = getattr(self.obj, name)
         if not can_proceed(method):
@@ -223,18 +234,27 @@ def state_allows(act: Action[Any], obj: Any) -> bool:
     return True
 
 
-def allowed(name: str, actor: Any, obj: Any) -> bool:
-    """Whether ``actor`` may run ``name`` on ``obj`` now — what pages use to show a button.
+def refusal(name: str, actor: Any, obj: Any) -> DomainError | None:
+    """Why :func:`perform` would refuse ``actor`` on ``obj`` now, or None.
 
-    The same checks as :func:`perform`, on the object as the page read it.
+    The same checks as :func:`perform`, in the same order, on the object as the page
+    read it (no lock): pages use it to show a button, or to refuse a form before the
+    user fills it in.
     """
     act = _actions[name]
     root = obj if act.creates else _resolve(obj, act.root)
     if root is not None and is_read_only(root):
-        return False
+        return ReadOnly()
     if not act.creates and not state_allows(act, obj):
-        return False
-    return bool(act.predicate.test(actor, obj))
+        return WrongState(_wrong_state_message(obj, act.state_field))
+    if not act.predicate.test(actor, obj):
+        return Forbidden()
+    return None
+
+
+def allowed(name: str, actor: Any, obj: Any) -> bool:
+    """Whether ``actor`` may run ``name`` on ``obj`` now — what pages use to show a button."""
+    return refusal(name, actor, obj) is None
 
 
 def available(actor: Any, obj: Any, names: Iterable[str]) -> dict[str, bool]:

@@ -157,13 +157,21 @@ def credit_figures(
         PaymentRecord.objects.filter(customer_id__in=customer_ids)
         .values("customer_id")
         .annotate(
-            outstanding=Coalesce(Sum(open_amount), zero),
+            open_total=Coalesce(Sum(open_amount), zero),
             overdue=Coalesce(Sum(open_amount, filter=Q(due_date__lt=today)), zero),
             due=Coalesce(Sum("invoiced_amount", filter=window), zero),
             received=Coalesce(Sum("received_amount", filter=window), zero),
         )
     )
-    return {row.pop("customer_id"): row for row in rows}
+    return {
+        row["customer_id"]: {
+            "outstanding": row["open_total"],
+            "overdue": row["overdue"],
+            "due": row["due"],
+            "received": row["received"],
+        }
+        for row in rows
+    }
 
 
 def credit_status_from(

@@ -32,12 +32,9 @@ from core.actions import (
     event_writer,
     get_action,
     has_perm,
-    is_read_only,
     perform,
     read_only_when,
-    state_allows,
 )
-from core.errors import MSG_WRONG_STATE, DomainError, Forbidden, ReadOnly, WrongState
 from core.models import SlaKind
 from core.roles import users_with_role
 from core.services import (
@@ -147,16 +144,6 @@ def _record_now(step: Step[Any]) -> None:
     step.skip_event = True
 
 
-def _stay(step: Step[Any], *, kind: str, action_name: str, note: str) -> None:
-    """End ``step`` without its transition, recording ``kind`` instead (a credit hold).
-
-    The engine applies the transition after the effect unless it ran already; marking it
-    as run is the one way an effect keeps the state and still commits what it wrote.
-    """
-    step.transitioned = True
-    step.event_kind, step.event_action, step.note = kind, action_name, note
-
-
 def _require_reason(text: str) -> str:
     reason = (text or "").strip()
     if not reason:
@@ -166,22 +153,6 @@ def _require_reason(text: str) -> str:
             fields={"reason": [str(MSG_REASON_REQUIRED)]},
         )
     return reason
-
-
-def refusal(name: str, user: Any, obj: Any) -> DomainError | None:
-    """Why ``perform(name)`` would refuse ``user`` on ``obj`` now, or None — for pages that
-    show a form before the step (the same checks as the engine, in the same order)."""
-    act = get_action(name)
-    root = obj
-    for part in act.root.split(".") if act.root else []:
-        root = getattr(root, part)
-    if is_read_only(root):
-        return ReadOnly()
-    if not state_allows(act, obj):
-        return WrongState(MSG_WRONG_STATE % {"status": obj.get_status_display()})
-    if not act.predicate.test(user, obj):
-        return Forbidden()
-    return None
 
 
 # --- entry --------------------------------------------------------------------------------
@@ -418,10 +389,9 @@ def approve(step: Step[Order]) -> Order:
             order.credit_hold = True
             order.credit_hold_reason = "\n".join(credit.reasons())
             order.save(update_fields=["credit_hold", "credit_hold_reason", "updated_at"])
-            _stay(
-                step,
-                kind=OrderEventKind.NOTE,
-                action_name="credit_hold",
+            step.stay(
+                event_kind=OrderEventKind.NOTE,
+                event_action="credit_hold",
                 note=order.credit_hold_reason,
             )
             order_notify(

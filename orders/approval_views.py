@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.actions import refusal
 from core.errors import DomainError, user_message
 from core.web import back_to, refused, run_step
 from customers.selectors import credit_figures, credit_status_from
 from orders import services
-from orders.actions import refusal
 from orders.forms import OrderChangeForm
 from orders.models import ApprovalPolicy, Order, OrderChange, OrderChangeStatus, OrderStatus
 from orders.predicates import exclude_authored

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.actions import allowed
+from core.actions import allowed, refusal
 from core.errors import DomainError, Forbidden, Invalid, user_message
 from core.models import SlaClock
 from core.uploads import private_file_response
@@ -28,7 +28,7 @@ from customers.models import Contact, Customer, QualificationStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_save
 from orders import services
-from orders.actions import page_actions, refusal
+from orders.actions import page_actions
 from orders.approval import approval_hints, order_credit_status
 from orders.exceptions import DuplicateOrderWarning, OrderInvalid
 from orders.forms import (

@@ -36,7 +36,7 @@ def product_list(*, filters: dict[str, Any]) -> QuerySet[Product]:
 
 # The list's sort keys (the ``sort`` query parameter) and the columns behind them;
 # a whitelist, so a hand-made URL cannot order by an arbitrary (or private) field.
-ORDER_SORTS: dict[str, tuple[str, ...]] = {
+ORDER_SORTS: dict[str, tuple[Any, ...]] = {
     "number": ("number", "pk"),
     "-number": ("-number", "-pk"),
     "order_date": ("order_date", "pk"),
@@ -90,7 +90,7 @@ def _search_customers(q: str) -> QuerySet[Any]:
     return Customer.objects.filter(name__icontains=q).values("pk")
 
 
-def _search_product_orders(q: str) -> QuerySet[OrderLine]:
+def _search_product_orders(q: str) -> QuerySet[OrderLine, Any]:
     products = Product.objects.filter(Q(name__icontains=q) | Q(code__icontains=q)).values("pk")
     return OrderLine.objects.filter(product__in=products).order_by().values("order_id")
 
@@ -183,6 +183,7 @@ def order_status_counts(qs: QuerySet[Order], *, all_orders: bool = False) -> dic
     triggers keep (``OrderStatusCount``) instead: counting a million orders on every
     visit of the list costs 200 ms, summing the counter rows well under one.
     """
+    rows: Any
     if all_orders:
         rows = (
             OrderStatusCount.objects.values("status")
