@@ -1,4 +1,4 @@
-"""Export of customers and products to xlsx / csv (same writers as the order export)."""
+"""Export of customers to xlsx / csv (core.spreadsheets' writers, like every export)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from core.people import person_name
+from core.spreadsheets import neutralise, write_csv, write_xlsx
 from customers.models import Address, Contact, Customer
-from orders.models import Product
-from orders.spreadsheet import neutralise, write_csv, write_xlsx
 
 CUSTOMER_HEADERS = [
     "客户编码",
@@ -26,7 +25,6 @@ CUSTOMER_HEADERS = [
     "联系方式",
     "默认地址",
 ]
-PRODUCT_HEADERS = ["产品编码", "产品/服务名称", "规格型号", "单位", "单价(元)", "类型", "在售"]
 
 
 def customer_rows(customers: Iterable[Customer], *, user: Any) -> Iterator[list[Any]]:
@@ -74,25 +72,3 @@ def export_customers(qs: QuerySet[Customer], *, user: Any, fmt: str) -> bytes:
     if fmt == "csv":
         return write_csv(CUSTOMER_HEADERS, rows)
     return write_xlsx(CUSTOMER_HEADERS, rows, title="客户")
-
-
-def product_rows(products: Iterable[Product], *, user: Any) -> Iterator[list[Any]]:
-    show_prices = user.has_perm("orders.view_prices")
-    for product in products:
-        row = [
-            product.code,
-            product.name,
-            product.spec,
-            product.unit,
-            product.list_price if show_prices else "",
-            str(product.get_kind_display()),
-            "是" if product.is_active else "否",
-        ]
-        yield [neutralise(value) for value in row]
-
-
-def export_products(qs: QuerySet[Product], *, user: Any, fmt: str) -> bytes:
-    rows = product_rows(qs.order_by("code").iterator(chunk_size=1000), user=user)
-    if fmt == "csv":
-        return write_csv(PRODUCT_HEADERS, rows)
-    return write_xlsx(PRODUCT_HEADERS, rows, title="产品")

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.queueing import WORKER_UNAVAILABLE, task_send
+from core.spreadsheets import ImportFileError
 from customers.selectors import customer_list, customers_visible_to
-from customers.spreadsheet import export_customers, export_products
+from customers.spreadsheet import export_customers
 from orders import selectors, spreadsheet, tasks
 from orders.list_views import OrderFilterForm
 from orders.models import ImportJob, ImportJobStatus, OrderStatus
@@ -70,7 +71,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
             job = spreadsheet.import_job_create(
                 actor=request.user, upload=form.cleaned_data["file"]
             )
-        except spreadsheet.ImportFileError as exc:
+        except ImportFileError as exc:
             form.add_error("file", exc.message)
         except ValidationError as exc:
             form.add_error("file", exc)
@@ -214,7 +215,9 @@ def product_export(request: HttpRequest) -> HttpResponse:
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
     fmt = _fmt(request)
     return _download(
-        export_products(selectors.product_list(filters=filters), user=request.user, fmt=fmt),
+        spreadsheet.export_products(
+            selectors.product_list(filters=filters), user=request.user, fmt=fmt
+        ),
         fmt=fmt,
         stem="products",
     )

@@ -19,10 +19,8 @@ program would read as a formula is neutralised with a leading quote.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,6 +41,15 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from core.people import person_name
+from core.spreadsheets import (
+    SPREADSHEET_KINDS,
+    ImportFileError,
+    csv_rows,
+    neutralise,
+    write_csv,
+    write_xlsx,
+    xlsx_rows,
+)
 from core.uploads import FileKind, validate_upload
 from core.validators import normalize_credit_code, normalize_phone, validate_phone
 from customers.models import Contact, Customer, Industry, QualificationStatus
@@ -63,19 +70,8 @@ from orders.models import (
     SourceChannel,
 )
 
-XLSX = FileKind(
-    "XLSX",
-    (".xlsx",),
-    (b"PK\x03\x04",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
-# CSV has no signature; read_sheet refuses binary content instead.
-CSV = FileKind("CSV", (".csv",), (b"",), "text/csv")
-SPREADSHEET_KINDS = (XLSX, CSV)
-
 # Limits that keep a hostile file from exhausting the server.
 MAX_BYTES = getattr(settings, "ORDER_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
-MAX_UNZIPPED_BYTES = getattr(settings, "ORDER_IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
 MAX_ROWS = getattr(settings, "ORDER_IMPORT_MAX_ROWS", 100_000)
 # From this many rows on, validation and the write run in a Celery task.
 ASYNC_ROWS = getattr(settings, "ORDER_IMPORT_ASYNC_ROWS", 2_000)
@@ -84,13 +80,6 @@ BATCH_SIZE = 1_000
 REPORT_MAX_ROWS = 20_000
 
 # --- messages (tests assert against these constants) --------------------------------
-MSG_NOT_XLSX = gettext_lazy(
-    "The file is not a readable Excel workbook (.xlsx); it may be damaged or renamed from "
-    "another type."
-)
-MSG_ZIP_BOMB = gettext_lazy("The workbook unpacks to more than %(limit)s MB; it is refused.")
-MSG_NOT_TEXT = gettext_lazy("The CSV file is not text; it may be renamed from another type.")
-MSG_ENCODING = gettext_lazy("The CSV file is neither UTF-8 nor GBK text.")
 MSG_NO_HEADER = gettext_lazy(
     "No header row found. The first rows must name the columns, e.g. 订单编号, 客户名称, "
     "产品/服务名称, 数量, 单价(元)."
@@ -149,14 +138,6 @@ MSG_HAS_ERRORS = gettext_lazy("The file still has errors; nothing was imported."
 MSG_CONSENT = gettext_lazy(
     "The file names customers or products the portal does not know; tick “create them” to go on."
 )
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; ``message`` is shown to the user."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
 
 
 # --- columns ------------------------------------------------------------------------
@@ -300,67 +281,6 @@ class Sheet:
     rows: list[RawRow]
 
 
-def _check_zip(data: IO[bytes]) -> None:
-    try:
-        with zipfile.ZipFile(data) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(MSG_NOT_XLSX) from exc
-    if unpacked > MAX_UNZIPPED_BYTES:
-        raise ImportFileError(MSG_ZIP_BOMB % {"limit": MAX_UNZIPPED_BYTES // (1024 * 1024)})
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(MSG_NOT_XLSX)
-    data.seek(0)
-
-
-def _xlsx_rows(data: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    _check_zip(data)
-    try:
-        # read_only streams the sheet; data_only=False so formulas show as "=…" and are refused.
-        workbook = load_workbook(data, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types on a damaged or foreign zip
-        raise ImportFileError(MSG_NOT_XLSX) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise ImportFileError(MSG_NOT_XLSX) from exc
-    finally:
-        workbook.close()
-
-
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else GBK/GB18030 — what Chinese Excel saves."""
-    if b"\x00" in raw[:65536]:
-        raise ImportFileError(MSG_NOT_TEXT)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(MSG_ENCODING) from exc
-
-
-def _csv_rows(data: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-    text = decode_csv(data.read())
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
-
-
 def read_sheet(data: IO[bytes], name: str) -> Sheet:
     """The rows of the first sheet (xlsx) or of a csv file, keyed by column.
 
@@ -368,7 +288,7 @@ def read_sheet(data: IO[bytes], name: str) -> Sheet:
     columns, so a title row above the table (as in the old sheet) is fine.
     """
     ext = PurePath(name).suffix.lower()
-    rows = _xlsx_rows(data) if ext == ".xlsx" else _csv_rows(data)
+    rows = xlsx_rows(data) if ext == ".xlsx" else csv_rows(data)
     header: dict[int, str] | None = None
     result: list[RawRow] = []
     for number, values in rows:
@@ -1472,15 +1392,6 @@ def import_file(
 
 # --- export -------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet program would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
 
 def export_order_rows(orders: Iterable[Order], *, user: Any) -> Iterator[list[Any]]:
     """One row per order line, in COLUMNS order; prices and phones only for users who may see them."""
@@ -1529,51 +1440,29 @@ def export_queryset(qs: Any) -> Any:
     )
 
 
-def write_xlsx(headers: list[str], rows: Iterable[list[Any]], *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        # Quantities and prices stay numbers; neutralised text stays text (data_type "s").
-        cells = []
-        for value in row:
-            if isinstance(value, Decimal):
-                value = float(value) if value == value.quantize(Decimal("0.01")) else str(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+PRODUCT_HEADERS = ["产品编码", "产品/服务名称", "规格型号", "单位", "单价(元)", "类型", "在售"]
 
 
-def write_csv(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
-    """UTF-8 with a BOM, so Chinese Excel opens it with the right characters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(
-            [
-                value.isoformat() if isinstance(value, date) else ("" if value is None else value)
-                for value in row
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def product_rows(products: Iterable[Product], *, user: Any) -> Iterator[list[Any]]:
+    show_prices = user.has_perm("orders.view_prices")
+    for product in products:
+        row = [
+            product.code,
+            product.name,
+            product.spec,
+            product.unit,
+            product.list_price if show_prices else "",
+            str(product.get_kind_display()),
+            "是" if product.is_active else "否",
+        ]
+        yield [neutralise(value) for value in row]
+
+
+def export_products(qs: QuerySet[Product], *, user: Any, fmt: str) -> bytes:
+    rows = product_rows(qs.order_by("code").iterator(chunk_size=1000), user=user)
+    if fmt == "csv":
+        return write_csv(PRODUCT_HEADERS, rows)
+    return write_xlsx(PRODUCT_HEADERS, rows, title="产品")
 
 
 def export_orders(qs: Any, *, user: Any, fmt: str) -> bytes:

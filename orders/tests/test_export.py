@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers.spreadsheet import CUSTOMER_HEADERS, PRODUCT_HEADERS
+from core import spreadsheets
+from customers.spreadsheet import CUSTOMER_HEADERS
 from orders import spreadsheet
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import order_recalculate_total
@@ -221,9 +222,9 @@ class TestOrderExport:
         assert plan.is_clean and plan.rows[0].action == "unchanged", plan.rows[0]
 
     def test_neutralise(self):
-        assert spreadsheet.neutralise("=1+1") == "'=1+1"
-        assert spreadsheet.neutralise("普通文字") == "普通文字"
-        assert spreadsheet.neutralise(Decimal("-5")) == Decimal("-5")
+        assert spreadsheets.neutralise("=1+1") == "'=1+1"
+        assert spreadsheets.neutralise("普通文字") == "普通文字"
+        assert spreadsheets.neutralise(Decimal("-5")) == Decimal("-5")
 
 
 class TestCustomerAndProductExport:
@@ -255,7 +256,7 @@ class TestCustomerAndProductExport:
             .get(reverse("orders:export_products"), {"format": "csv"})
             .content
         )
-        assert rows[0] == PRODUCT_HEADERS
+        assert rows[0] == spreadsheet.PRODUCT_HEADERS
         assert rows[1][:2] == ["S-001", "服务器A型"] and rows[1][4] == ""
         rows = xlsx_rows(role_client("data_admin").get(reverse("orders:export_products")).content)
         assert rows[1][4] == 5000

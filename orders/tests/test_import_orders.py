@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core import spreadsheets
 from customers.models import Customer
 from orders import spreadsheet
 from orders.models import (
@@ -144,7 +145,7 @@ class TestPreview:
         data = xlsx_bytes(
             [["202405-001", "科技有限公司", "李"]], headers=["订单编号", "客户名称", "联系人"]
         )
-        with pytest.raises(spreadsheet.ImportFileError) as exc:
+        with pytest.raises(spreadsheets.ImportFileError) as exc:
             plan_of(data)
         assert "产品/服务名称" in exc.value.message
 
@@ -321,8 +322,8 @@ class TestEncodingsAndHostileFiles:
         expectations = [
             (big, "too_large"),
             (renamed, "mismatch"),
-            (fake_zip, str(spreadsheet.MSG_NOT_XLSX)),
-            (binary_csv, str(spreadsheet.MSG_NOT_TEXT)),
+            (fake_zip, str(spreadsheets.MSG_NOT_XLSX)),
+            (binary_csv, str(spreadsheets.MSG_NOT_TEXT)),
         ]
         for file, expected in expectations:
             response = client.post(url, {"file": file})
