@@ -4,12 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 def _documents_to_approve(user):  # type: ignore[no-untyped-def]
     """Quotations, contracts and borrowings waiting for ``user``'s decision, in ONE query:
-    the "my work" page has a fixed query budget whatever the number of sources."""
+    the "my work" page has a fixed query budget whatever the number of sources. Four eyes
+    as the predicates say (orders/quotation_predicates.py, customers/contract_predicates.py,
+    archive/predicates.py): nothing the user made, owns or edited is counted."""
     from django.db import connection
+    from django.db.models import Exists, OuterRef
 
     from archive.models import Borrowing
-    from customers.contracts import Contract, ContractStatus
-    from orders.quotations import Quotation, QuotationStatus
+    from customers.contract_predicates import TEXT_STEPS
+    from customers.contracts import Contract, ContractEvent, ContractStatus
+    from orders.quotation_predicates import LINE_STEPS
+    from orders.quotations import Quotation, QuotationEvent, QuotationStatus
 
     def statuses(pairs):  # type: ignore[no-untyped-def]
         return [status for perm, status in pairs if user.has_perm(perm)]
@@ -22,8 +27,14 @@ def _documents_to_approve(user):  # type: ignore[no-untyped-def]
         ]
     )
     if quotation_statuses:
+        edited = QuotationEvent.objects.filter(
+            quotation=OuterRef("pk"), actor=user, action__in=LINE_STEPS
+        )
         parts.append(
-            Quotation.objects.filter(status__in=quotation_statuses).exclude(created_by=user)
+            Quotation.objects.filter(status__in=quotation_statuses)
+            .exclude(created_by=user)
+            .exclude(owner=user)
+            .exclude(Exists(edited))
         )
     contract_statuses = statuses(
         [
@@ -32,7 +43,14 @@ def _documents_to_approve(user):  # type: ignore[no-untyped-def]
         ]
     )
     if contract_statuses:
-        parts.append(Contract.objects.filter(status__in=contract_statuses).exclude(created_by=user))
+        edited = ContractEvent.objects.filter(
+            contract=OuterRef("pk"), amendment__isnull=True, actor=user, action__in=TEXT_STEPS
+        )
+        parts.append(
+            Contract.objects.filter(status__in=contract_statuses)
+            .exclude(created_by=user)
+            .exclude(Exists(edited))
+        )
     borrowing_statuses = statuses(
         [
             ("archive.approve_borrowing_department", "pending_department"),
@@ -69,7 +87,7 @@ def _sources():  # type: ignore[no-untyped-def]
         DocumentSource(
             model="customers.QualificationDocument",
             file_field="file",
-            # Credit reports are credit data: confidential (DESIGN.md §2, seed 002 保密範圍).
+            # Credit reports are credit data: confidential (DESIGN.md §2, 保密範圍).
             category=lambda d: (
                 DocumentCategory.CREDIT_FILE
                 if d.kind == "credit_report"
@@ -90,7 +108,7 @@ def _sources():  # type: ignore[no-untyped-def]
             model="customers.Contract",
             file_field="signed_scan",
             category=lambda c: DocumentCategory.CONTRACT,
-            # Contract terms (price, delivery, payment) are confidential (seed 002).
+            # Contract terms (price, delivery, payment) are confidential (DESIGN.md §2).
             confidentiality=lambda c: Confidentiality.CONFIDENTIAL,
             title=lambda c: f"{c.number} · {c.customer.name} · {c.title}",
             file_name=lambda c: c.signed_scan_name or f"{c.number}.pdf",
@@ -133,7 +151,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Archive")
 
     def ready(self) -> None:
-        from archive import receivers
+        from archive import (
+            actions,  # noqa: F401  (declares the archive's actions)
+            receivers,
+        )
         from archive.document_services import file_guard
         from archive.registry import register_source
         from core import roles as r
@@ -150,7 +171,7 @@ class ArchiveConfig(AppConfig):
         r.grant(
             everyone, "archive.view_document", "archive.add_borrowing", "archive.view_borrowing"
         )
-        # Seed 002: confidential files only for senior management and the business heads.
+        # Confidential files only for senior management and the business heads.
         r.grant(
             (r.SALES_MANAGER, r.SALES_DIRECTOR, r.LEGAL, r.GENERAL_MANAGER),
             "archive.view_confidential",

@@ -1,6 +1,6 @@
 """Write operations of the archive: register, access (with its log), borrowing, disposal.
 
-Rules of seed 002 (查閱與借閱, 保密管理):
+The rules (查閱與借閱, 保密管理):
 
 * confidential documents open only for the roles holding ``archive.view_confidential``
   or for a borrower whose approved borrowing covers them — until its due date only;
@@ -9,30 +9,42 @@ Rules of seed 002 (查閱與借閱, 保密管理):
   (sales_director), and the general manager when a confidential document is in it;
   four eyes at every step; the due-back clock (DESIGN.md §5) reminds the borrower;
 * the data admin confirms the disposal of documents past their retention.
+
+Borrowing and disposal are actions of the engine (archive/actions.py, core.actions);
+the functions below only name them. Registering and the access check stay here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_fsm import can_proceed, has_transition_perm
 
+from archive.actions import approval_for
+from archive.exceptions import (
+    MSG_COMMENT_REQUIRED,
+    MSG_DISPOSED,
+    MSG_DUE_IN_PAST,
+    MSG_NO_DOCUMENTS,
+    MSG_NOT_ALLOWED,
+    MSG_NOT_DUE,
+    MSG_ON_LOAN,
+    MSG_PURPOSE_REQUIRED,
+    MSG_WRONG_STATE,
+    ArchiveError,
+    ArchiveInvalid,
+    ArchivePermissionDenied,
+)
 from archive.models import (
     AccessAction,
     Borrowing,
     BorrowingStatus,
-    BorrowingStep,
     Confidentiality,
     Document,
     DocumentAccessLog,
@@ -40,31 +52,22 @@ from archive.models import (
 )
 from archive.registry import DocumentSource, source_for, sources
 from archive.retention import disposal_date, retention_years
-from core import roles
-from core.models import SlaKind
-from core.services import notify_users, sla_clock_meet, sla_clock_start
+from core.actions import perform
 
-MSG_NOT_ALLOWED = gettext_lazy("You are not allowed to take this step on this borrowing.")
-MSG_WRONG_STATE = gettext_lazy("This borrowing is “%(status)s”; that step is not possible now.")
-MSG_NO_DOCUMENTS = gettext_lazy("Choose at least one document.")
-MSG_DUE_IN_PAST = gettext_lazy("The due-back date must be today or later.")
-MSG_PURPOSE_REQUIRED = gettext_lazy("Say why you need the documents.")
-MSG_COMMENT_REQUIRED = gettext_lazy("Please give a comment.")
-MSG_DISPOSED = gettext_lazy("This document was disposed of.")
-MSG_NOT_DUE = gettext_lazy("This document is not due for disposal yet.")
-MSG_ON_LOAN = gettext_lazy("This document is on loan; it can be disposed of when it is back.")
-
-
-class ArchiveError(Exception):
-    def __init__(self, message: object, code: str = "invalid") -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.code = code
-
-
-class ArchivePermissionDenied(ArchiveError):
-    def __init__(self, message: object = MSG_NOT_ALLOWED) -> None:
-        super().__init__(message, code="not_allowed")
+__all__ = [
+    "MSG_COMMENT_REQUIRED",
+    "MSG_DISPOSED",
+    "MSG_DUE_IN_PAST",
+    "MSG_NOT_ALLOWED",
+    "MSG_NOT_DUE",
+    "MSG_NO_DOCUMENTS",
+    "MSG_ON_LOAN",
+    "MSG_PURPOSE_REQUIRED",
+    "MSG_WRONG_STATE",
+    "ArchiveError",
+    "ArchiveInvalid",
+    "ArchivePermissionDenied",
+]
 
 
 # --- register ---------------------------------------------------------------------------
@@ -262,201 +265,38 @@ def file_guard(user: Any, obj: Any, action: str) -> bool:
     return document_access_check(user=user, document=document, action=action).allowed
 
 
-# --- disposal ---------------------------------------------------------------------------
+# --- disposal and borrowing: actions of the engine (archive/actions.py) ------------------
 
 
-@transaction.atomic
 def document_dispose(*, actor: Any, document: Document, note: str = "") -> Document:
-    """The data admin confirms that a document past its retention is destroyed.
-
-    The register row stays (who, when, why); the stored file is deleted after
-    the commit, so a rolled-back disposal never loses a file.
-    """
-    if not actor.has_perm("archive.dispose_document"):
-        raise ArchivePermissionDenied()
-    document = Document.objects.select_for_update().get(pk=document.pk)
-    if document.is_disposed:
-        raise ArchiveError(MSG_DISPOSED, code="disposed")
-    if document.disposal_date > timezone.localdate():
-        raise ArchiveError(MSG_NOT_DUE, code="not_due")
-    if document.loans.filter(status=BorrowingStatus.ON_LOAN).exists():
-        raise ArchiveError(MSG_ON_LOAN, code="on_loan")
-    document.disposed_at = timezone.now()
-    document.disposed_by = actor
-    document.disposal_note = note.strip()
-    document.save(update_fields=["disposed_at", "disposed_by", "disposal_note"])
-    field_file = document.file if document.file else None
-    if field_file is None and document.source is not None:
-        source = source_for(document.source)
-        field_file = getattr(document.source, source.file_field) if source else None
-    if field_file:
-        storage, name = field_file.storage, field_file.name
-        transaction.on_commit(lambda: storage.delete(name))
-    return document
+    """The data admin confirms that a document past its retention is destroyed."""
+    return perform("document.dispose", actor=actor, obj=document, note=note)
 
 
-# --- borrowing --------------------------------------------------------------------------
-
-
-def _role_users(role: str) -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=role, is_active=True).distinct())
-
-
-def _notify(users: list[Any], *, title: str, body: str, borrowing: Borrowing) -> None:
-    notify_users(users, title=title, body=body, target=borrowing)
-
-
-# Who is asked next, by the status the borrowing is waiting in.
-NEXT_APPROVER_ROLE = {
-    BorrowingStatus.PENDING_DEPARTMENT: roles.SALES_MANAGER,
-    BorrowingStatus.PENDING_SALES_HEAD: roles.SALES_DIRECTOR,
-    BorrowingStatus.PENDING_GM: roles.GENERAL_MANAGER,
-}
-
-
-def _ask_next(borrowing: Borrowing) -> None:
-    role = NEXT_APPROVER_ROLE.get(borrowing.status)
-    if role:
-        _notify(
-            [u for u in _role_users(role) if u.pk != borrowing.borrower_id],
-            title=_("Borrowing %(number)s waits for your approval") % {"number": str(borrowing)},
-            body=borrowing.purpose,
-            borrowing=borrowing,
-        )
-
-
-@transaction.atomic
 def borrowing_create(
     *, actor: Any, documents: list[Document], purpose: str, due_date: date
 ) -> Borrowing:
     """Ask to borrow ``documents`` until ``due_date`` for ``purpose``."""
-    if not actor.has_perm("archive.add_borrowing"):
-        raise ArchivePermissionDenied()
-    purpose = (purpose or "").strip()
-    errors: dict[str, list[Any]] = {}
-    if not documents:
-        errors["documents"] = [MSG_NO_DOCUMENTS]
-    if not purpose:
-        errors["purpose"] = [MSG_PURPOSE_REQUIRED]
-    if due_date < timezone.localdate():
-        errors["due_date"] = [MSG_DUE_IN_PAST]
-    if any(document.is_disposed for document in documents):
-        errors.setdefault("documents", []).append(MSG_DISPOSED)
-    if errors:
-        raise ValidationError(errors)
-    borrowing = Borrowing(
-        borrower=actor,
+    return perform(
+        "borrowing.create",
+        actor=actor,
+        obj=None,
+        documents=documents,
         purpose=purpose,
         due_date=due_date,
-        needs_general_manager=any(d.is_confidential for d in documents),
     )
-    borrowing.save()
-    borrowing.documents.set(documents)
-    BorrowingStep.objects.create(
-        borrowing=borrowing,
-        action="request",
-        from_status="",
-        to_status=borrowing.status,
-        actor=actor,
-        comment=purpose,
-    )
-    _ask_next(borrowing)
-    return borrowing
 
 
-def _due_at(day: date) -> datetime:
-    """The end of the due-back day, local time."""
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
-
-
-@transaction.atomic
 def borrowing_decide(
     *, actor: Any, borrowing: Borrowing, approve: bool, comment: str = ""
 ) -> Borrowing:
     """The next approver's decision. The last approval lends the documents and starts the
-    due-back clock for the borrower."""
-    borrowing = Borrowing.objects.select_for_update().get(pk=borrowing.pk)
-    comment = (comment or "").strip()
-    if approve:
-        name = {
-            BorrowingStatus.PENDING_DEPARTMENT: "approve_department",
-            BorrowingStatus.PENDING_SALES_HEAD: (
-                "approve_sales_to_gm" if borrowing.needs_general_manager else "approve_sales"
-            ),
-            BorrowingStatus.PENDING_GM: "approve_gm",
-        }.get(borrowing.status, "approve_department")
-    else:
-        if not comment:
-            raise ArchiveError(MSG_COMMENT_REQUIRED, code="comment_required")
-        name = "reject"
-    method = getattr(borrowing, name)
-    if not can_proceed(method, check_conditions=False):
-        raise ArchiveError(
-            MSG_WRONG_STATE % {"status": borrowing.get_status_display()}, code="wrong_state"
-        )
-    if not has_transition_perm(method, actor):
-        raise ArchivePermissionDenied()
-    from_status = borrowing.status
-    method()
-    if borrowing.status == BorrowingStatus.ON_LOAN:
-        borrowing.loaned_at = timezone.now()
-    borrowing.save()
-    BorrowingStep.objects.create(
-        borrowing=borrowing,
-        action=name,
-        from_status=from_status,
-        to_status=borrowing.status,
-        actor=actor,
-        comment=comment,
-    )
-    if borrowing.status == BorrowingStatus.ON_LOAN:
-        sla_clock_start(
-            target=borrowing,
-            kind=SlaKind.DOCUMENT_RETURN,
-            owner=borrowing.borrower,
-            due_at=max(_due_at(borrowing.due_date), timezone.now()),
-            note=borrowing.purpose[:500],
-        )
-        _notify(
-            [borrowing.borrower],
-            title=_("Borrowing %(number)s approved: return the documents by %(date)s")
-            % {"number": str(borrowing), "date": borrowing.due_date.isoformat()},
-            body=borrowing.purpose,
-            borrowing=borrowing,
-        )
-    elif borrowing.status == BorrowingStatus.REJECTED:
-        _notify(
-            [borrowing.borrower],
-            title=_("Borrowing %(number)s was rejected") % {"number": str(borrowing)},
-            body=comment,
-            borrowing=borrowing,
-        )
-    else:
-        _ask_next(borrowing)
-    return borrowing
+    due-back clock for the borrower; a rejection needs a comment."""
+    borrowing = Borrowing.objects.get(pk=borrowing.pk)
+    name = approval_for(borrowing) if approve else "borrowing.reject"
+    return perform(name, actor=actor, obj=borrowing, note=comment)
 
 
-@transaction.atomic
 def borrowing_return(*, actor: Any, borrowing: Borrowing, comment: str = "") -> Borrowing:
-    """The documents are back (checked complete, seed 002): access ends, the clock is met."""
-    borrowing = Borrowing.objects.select_for_update().get(pk=borrowing.pk)
-    method = borrowing.give_back
-    if not can_proceed(method, check_conditions=False):
-        raise ArchiveError(
-            MSG_WRONG_STATE % {"status": borrowing.get_status_display()}, code="wrong_state"
-        )
-    if not has_transition_perm(method, actor):
-        raise ArchivePermissionDenied()
-    method()
-    borrowing.returned_at = timezone.now()
-    borrowing.save()
-    BorrowingStep.objects.create(
-        borrowing=borrowing,
-        action="give_back",
-        from_status=BorrowingStatus.ON_LOAN,
-        to_status=borrowing.status,
-        actor=actor,
-        comment=(comment or "").strip(),
-    )
-    sla_clock_meet(target=borrowing, kind=SlaKind.DOCUMENT_RETURN, at=borrowing.returned_at)
-    return borrowing
+    """The documents are back (checked complete): access ends, the clock is met."""
+    return perform("borrowing.give_back", actor=actor, obj=borrowing, note=comment)

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from archive import document_selectors as selectors
 from archive import document_services as services
+from archive.actions import approval_for
 from archive.document_forms import BorrowingForm, DecisionForm, DisposalForm, RegisterFilterForm
 from archive.models import AccessAction, Borrowing, Document
 from archive.registry import source_for
+from core.actions import allowed
+from core.errors import DomainError, Invalid
 from core.uploads import private_file_response
+from core.web import refused, run_step
 
 
 @permission_required("archive.view_document", raise_exception=True)
@@ -81,17 +86,14 @@ def dispose(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(Document, pk=pk)
     form = DisposalForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.document_dispose(actor=request.user, document=document, note=note)
-    except services.ArchivePermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.ArchiveError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(
-            request, _("Disposal of “%(title)s” recorded.") % {"title": document.title}
-        )
-    return redirect("archive:disposal")
+    back = reverse("archive:disposal")
+    return run_step(
+        request,
+        lambda: services.document_dispose(actor=request.user, document=document, note=note),
+        success=_("Disposal of “%(title)s” recorded.") % {"title": document.title},
+        back=back,
+        redirect_to=back,
+    )
 
 
 @permission_required("archive.view_borrowing", raise_exception=True)
@@ -121,9 +123,13 @@ def borrowing_create(request: HttpRequest) -> HttpResponse:
                 purpose=form.cleaned_data["purpose"],
                 due_date=form.cleaned_data["due_date"],
             )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+        except Invalid as exc:
+            for field, errors in exc.fields.items():
                 form.add_error(field if field in form.fields else None, errors)
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        except DomainError as exc:
+            return refused(request, exc, back=reverse("archive:borrowings"))
         else:
             messages.success(
                 request, _("Borrowing %(number)s was requested.") % {"number": str(borrowing)}
@@ -153,12 +159,10 @@ def borrowing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "archive/borrowing_detail.html",
         {
             "borrowing": borrowing,
-            "may_decide": borrowing.may_decide(request.user),
-            "may_return": borrowing.status == "on_loan"
-            and (
-                borrowing.borrower_id == request.user.pk
-                or request.user.has_perm("archive.record_return")
-            ),
+            # The engine's own checks (state, role, four eyes) decide which buttons show.
+            "may_decide": borrowing.is_pending
+            and allowed(approval_for(borrowing), request.user, borrowing),
+            "may_return": allowed("borrowing.give_back", request.user, borrowing),
             "decision_form": DecisionForm(),
         },
     )
@@ -172,17 +176,25 @@ def borrowing_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
         raise Http404
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        borrowing = services.borrowing_decide(
-            actor=request.user, borrowing=borrowing, approve=decision == "approve", comment=comment
-        )
-    except services.ArchivePermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.ArchiveError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, borrowing.get_status_display())
-    return redirect(borrowing)
+    decided: list[Borrowing] = []
+    back = borrowing.get_absolute_url()
+    response = run_step(
+        request,
+        lambda: decided.append(
+            services.borrowing_decide(
+                actor=request.user,
+                borrowing=borrowing,
+                approve=decision == "approve",
+                comment=comment,
+            )
+        ),
+        success="",
+        back=back,
+        redirect_to=back,
+    )
+    if decided:
+        messages.success(request, decided[0].get_status_display())
+    return response
 
 
 @require_POST
@@ -191,15 +203,14 @@ def borrowing_return(request: HttpRequest, pk: int) -> HttpResponse:
     borrowing = get_object_or_404(Borrowing, pk=pk)
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        services.borrowing_return(actor=request.user, borrowing=borrowing, comment=comment)
-    except services.ArchivePermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.ArchiveError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The documents are back."))
-    return redirect(borrowing)
+    back = borrowing.get_absolute_url()
+    return run_step(
+        request,
+        lambda: services.borrowing_return(actor=request.user, borrowing=borrowing, comment=comment),
+        success=_("The documents are back."),
+        back=back,
+        redirect_to=back,
+    )
 
 
 @permission_required("archive.view_documentaccesslog", raise_exception=True)

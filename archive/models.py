@@ -1,4 +1,4 @@
-"""The document register, its access log, borrowing and disposal (seed 002: 存儲與保管,
+"""The document register, its access log, borrowing and disposal (存儲與保管,
 保管期限, 查閱與借閱, 保密管理).
 
 Every stored document — an upload of a lower app (qualification documents,
@@ -21,12 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 
 
 class DocumentCategory(models.TextChoices):
-    """Seed 002's document classes; each has its own retention period (archive.retention)."""
+    """The document classes of the sales file rules; each has its own retention period (archive.retention)."""
 
     CUSTOMER_FILE = "customer_file", _("Customer file")
     CREDIT_FILE = "credit_file", _("Credit file")
@@ -213,12 +212,7 @@ PENDING_BORROWING = (
 )
 
 
-def _decider(b: Borrowing, user: object, perm: str) -> bool:
-    # Four eyes: nobody approves their own request.
-    return four_eyes(user, perm, b.borrower_id)
-
-
-# Which permission decides each pending step.
+# Which permission decides each pending step (archive/predicates.py).
 STEP_PERMISSIONS = {
     BorrowingStatus.PENDING_DEPARTMENT: "archive.approve_borrowing_department",
     BorrowingStatus.PENDING_SALES_HEAD: "archive.approve_borrowing_sales",
@@ -282,15 +276,12 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
     def is_pending(self) -> bool:
         return self.status in PENDING_BORROWING
 
-    def may_decide(self, user: object) -> bool:
-        perm = STEP_PERMISSIONS.get(self.status)
-        return bool(perm) and _decider(self, user, perm)
-
+    # Who may take each transition (role, four eyes) is the predicate of its action:
+    # archive/predicates.py, run by the engine (archive/actions.py).
     @transition(
         field=status,
         source=BorrowingStatus.PENDING_DEPARTMENT,
         target=BorrowingStatus.PENDING_SALES_HEAD,
-        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_department"),
     )
     def approve_department(self) -> None:
         pass
@@ -300,7 +291,6 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
         source=BorrowingStatus.PENDING_SALES_HEAD,
         target=BorrowingStatus.PENDING_GM,
         conditions=[lambda b: b.needs_general_manager],
-        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_sales"),
     )
     def approve_sales_to_gm(self) -> None:
         pass
@@ -310,7 +300,6 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
         source=BorrowingStatus.PENDING_SALES_HEAD,
         target=BorrowingStatus.ON_LOAN,
         conditions=[lambda b: not b.needs_general_manager],
-        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_sales"),
     )
     def approve_sales(self) -> None:
         pass
@@ -319,7 +308,6 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=BorrowingStatus.PENDING_GM,
         target=BorrowingStatus.ON_LOAN,
-        permission=lambda b, user: _decider(b, user, "archive.approve_borrowing_confidential"),
     )
     def approve_gm(self) -> None:
         pass
@@ -328,7 +316,6 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=list(PENDING_BORROWING),
         target=BorrowingStatus.REJECTED,
-        permission=lambda b, user: b.may_decide(user),
     )
     def reject(self) -> None:
         pass
@@ -337,9 +324,6 @@ class Borrowing(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=BorrowingStatus.ON_LOAN,
         target=BorrowingStatus.RETURNED,
-        permission=lambda b, user: (
-            user.pk == b.borrower_id or user.has_perm("archive.record_return")
-        ),
     )
     def give_back(self) -> None:
         pass
@@ -369,5 +353,5 @@ class BorrowingStep(models.Model):
         return f"{self.borrowing} {self.action}"
 
 
-# Monthly archive and improvement list (issue «Monthly archive, monthly review report»).
+# Monthly archive and improvement list (archive/monthly.py).
 from archive.monthly import *  # noqa: E402,F403

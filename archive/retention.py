@@ -1,4 +1,4 @@
-"""Retention periods by document category (seed 002: 保管期限).
+"""Retention periods by document category (保管期限).
 
 The seed leaves the years as "[X]"; these defaults are the usual practice in
 China (contracts: the 10 years of civil-law limitation and tax-record practice).

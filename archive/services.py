@@ -1,4 +1,8 @@
-"""Monthly archive: closing a month and the improvement list."""
+"""Monthly archive: closing a month and the improvement list.
+
+The month close archives each order through the orders' own ``order.archive`` action
+(core.actions): the same transition, timeline row and read-only rule as any step.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from archive.monthly import ImprovementItem, ImprovementStatus, MonthClose
 from archive.reports import month_bounds
+from core.actions import perform
+from core.errors import Forbidden, WrongState
 from orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 
 CLOSABLE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
@@ -25,17 +30,14 @@ def _month_end(year: int, month: int) -> datetime:
     return datetime.combine(end + timedelta(days=1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-@transaction.atomic
-def month_close(*, actor: Any, year: int, month: int) -> MonthClose:
-    """Archive the orders completed or cancelled by the end of the month; open ones carry over.
+# Orders archived per transaction: a crash keeps the batches done (closing again finishes
+# the month), and no transaction holds thousands of row locks at once.
+MONTH_CLOSE_BATCH = 500
 
-    Idempotent: closing again archives what finished late and updates the record. The
-    orders move in one statement guarded by the same source states as ``Order.archive``
-    (a month can hold thousands of orders); each gets its timeline entry.
-    """
-    if not actor.has_perm("orders.archive_order"):
-        raise PermissionDenied
-    end = _month_end(year, month)
+
+def _to_archive(end: datetime) -> list[int]:
+    """The orders of the month to archive: completed or cancelled by ``end`` (or imported
+    finished, without a transition of their own, and dated before it)."""
     finished_in_time = OrderEvent.objects.filter(
         order=OuterRef("pk"),
         kind=OrderEventKind.TRANSITION,
@@ -45,31 +47,46 @@ def month_close(*, actor: Any, year: int, month: int) -> MonthClose:
     any_finish = OrderEvent.objects.filter(
         order=OuterRef("pk"), kind=OrderEventKind.TRANSITION, to_status__in=CLOSABLE
     )
-    # Row locks: a concurrent change cannot slip in between the choice and the update.
-    to_archive = list(
-        Order.objects.select_for_update()
-        .filter(status__in=CLOSABLE)
-        # Finished in time, or imported finished (no transition of its own) and dated in time.
+    return list(
+        Order.objects.filter(status__in=CLOSABLE)
         .filter(Exists(finished_in_time) | (~Exists(any_finish) & Q(order_date__lt=end.date())))
-        .values_list("pk", "status")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    ids = [pk for pk, _status in to_archive]
-    Order.objects.filter(pk__in=ids, status__in=CLOSABLE).update(
-        status=OrderStatus.ARCHIVED, updated_at=timezone.now()
-    )
+
+
+def month_close(*, actor: Any, year: int, month: int, batch: int = MONTH_CLOSE_BATCH) -> MonthClose:
+    """Archive the orders completed or cancelled by the end of the month; open ones carry over.
+
+    Each order takes its own ``order.archive`` action (the FSM transition, its timeline
+    row, the hooks of other apps), ``batch`` orders per transaction; the batch adds its
+    count to the month's record in the same transaction. Idempotent: closing again
+    archives what finished late (or what a crashed run left) and records the run.
+    """
+    if not actor.has_perm("orders.archive_order"):
+        raise Forbidden()
+    end = _month_end(year, month)
     period = f"{year}-{month:02d}"
-    OrderEvent.objects.bulk_create(
-        OrderEvent(
-            order_id=pk,
-            kind=OrderEventKind.TRANSITION,
-            action="archive",
-            from_status=status,
-            to_status=OrderStatus.ARCHIVED,
-            actor=actor,
-            note=period,
+    with transaction.atomic():
+        close, created = MonthClose.objects.select_for_update().get_or_create(
+            period=period, defaults={"closed_by": actor, "archived": 0, "carried_over": 0}
         )
-        for pk, status in to_archive
-    )
+        if not created:
+            close.closed_by, close.closed_at = actor, timezone.now()
+            close.runs += 1
+            close.save(update_fields=["closed_by", "closed_at", "runs"])
+    ids = _to_archive(end)
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            archived = 0
+            # Read in the batch's transaction; each order is locked by its action.
+            for order in Order.objects.filter(pk__in=ids[start : start + batch]).order_by("pk"):
+                try:
+                    perform("order.archive", actor=actor, obj=order, note=period)
+                except WrongState:
+                    continue  # moved meanwhile (another close archived it): not ours to count
+                archived += 1
+            MonthClose.objects.filter(pk=close.pk).update(archived=F("archived") + archived)
     carried = (
         # Still open at the end of the month: everything not archived now (late finishers too).
         Order.objects.exclude(
@@ -78,16 +95,8 @@ def month_close(*, actor: Any, year: int, month: int) -> MonthClose:
         .filter(order_date__lt=end.date())
         .count()
     )
-    close, created = MonthClose.objects.get_or_create(
-        period=period,
-        defaults={"closed_by": actor, "archived": len(ids), "carried_over": carried},
-    )
-    if not created:
-        close.closed_by, close.closed_at = actor, timezone.now()
-        close.archived += len(ids)
-        close.carried_over = carried
-        close.runs += 1
-        close.save()
+    MonthClose.objects.filter(pk=close.pk).update(carried_over=carried)
+    close.refresh_from_db()
     return close
 
 

@@ -132,6 +132,10 @@ class CustomersConfig(AppConfig):
     def _ready_contracts(self) -> None:
         from core import roles as r
         from core.navigation import NavItem, register_nav
+        from customers import (
+            contract_actions,  # noqa: F401  (declares the contract actions)
+            services,  # noqa: F401  (registers its outbox handler)
+        )
 
         r.grant(
             (*r.SALES_ROLES, r.ACCOUNT_MANAGER, r.LEGAL, r.GENERAL_MANAGER, r.DATA_ADMIN),

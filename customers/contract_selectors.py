@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_fsm import can_proceed, has_transition_perm
 
+from core.actions import allowed, available
+from customers.contract_actions import AMENDMENT_STEPS
 from customers.contracts import AmendmentStatus, Contract, ContractStatus
 from customers.selectors import customers_visible_to
 
-__all__ = ["ContractStatus", "contract_actions", "contract_list", "contract_queryset"]
+__all__ = [
+    "ContractStatus",
+    "amendments_with_actions",
+    "contract_actions",
+    "contract_list",
+    "contract_queryset",
+]
 
 
 def contract_queryset() -> QuerySet[Contract]:
@@ -30,23 +37,38 @@ def customer_contracts(*, customer_id: int) -> QuerySet[Contract]:
     return Contract.objects.filter(customer_id=customer_id).order_by("-created_at")
 
 
+CONTRACT_STEPS = (
+    "edit",
+    "submit",
+    "supervisor_approve",
+    "legal_approve",
+    "send_back",
+    "sign",
+    "put_in_force",
+    "expire",
+    "terminate",
+)
+
+
 def contract_actions(*, contract: Contract, user: Any) -> dict[str, bool]:
-    """Which buttons to show; the services check again on POST."""
-    names = ["submit", "supervisor_approve", "legal_approve", "send_back", "sign"]
-    names += ["put_in_force", "expire", "terminate"]
-    actions = {
-        name: can_proceed(getattr(contract, name), check_conditions=False)
-        and has_transition_perm(getattr(contract, name), user)
-        for name in names
-    }
-    actions["amend"] = user.has_perm("customers.add_contract") and contract.status in (
+    """Which buttons to show: the engine's own checks (state, role, four eyes); it checks
+    again on POST."""
+    may = available(user, contract, [f"contract.{name}" for name in CONTRACT_STEPS])
+    actions = {name.removeprefix("contract_"): shown for name, shown in may.items()}
+    actions["amend"] = allowed("amendment.create", user, contract) and contract.status in (
         ContractStatus.SIGNED,
         ContractStatus.IN_FORCE,
     )
-    actions["review_amendments"] = user.has_perm("customers.review_contract") or user.has_perm(
-        "customers.legal_review_contract"
-    )
     return actions
+
+
+def amendments_with_actions(*, contract: Contract, user: Any) -> list[Any]:
+    """The contract's amendments, each with ``steps``: which decisions ``user`` may take."""
+    amendments = list(contract.amendments.select_related("created_by", "contract"))
+    for amendment in amendments:
+        may = available(user, amendment, [f"amendment.{name}" for name in AMENDMENT_STEPS])
+        amendment.steps = {name.removeprefix("amendment_"): shown for name, shown in may.items()}
+    return amendments
 
 
 def contract_orders(*, contract: Contract) -> list[Any]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.contract_list, name="list"),
     path("new/", views.contract_create, name="create"),
     path("<int:pk>/", views.contract_detail, name="detail"),
+    path("<int:pk>/edit/", views.contract_edit, name="edit"),
     path("<int:pk>/sign/", views.contract_sign, name="sign"),
     path("<int:pk>/scan/", views.contract_scan, name="scan"),
     path("<int:pk>/amendments/", views.amendment_create, name="amend"),

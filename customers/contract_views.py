@@ -1,4 +1,5 @@
-"""Contract pages. Thin: form → service → page; every step checked on the server (403)."""
+"""Contract pages. Thin: form → service → page; every step checked on the server by the
+engine, its refusal answered by core.web (403, or the refusal page with 409 / 400)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.actions import refusal
+from core.errors import DomainError
 from core.panels import file_access_allowed
 from core.uploads import private_file_response
+from core.web import refused, run_step
 from customers import contract_selectors as selectors
 from customers import contract_services as services
+from customers.contract_actions import EDITABLE_FIELDS
 from customers.contract_forms import AmendmentForm, CommentForm, ContractForm, SignForm
 from customers.contracts import Contract, ContractAmendment
+from customers.models import Customer
 from customers.selectors import customers_visible_to
 
 # The steps a POST may ask for, and the service that takes each.
@@ -66,6 +72,34 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/contract_form.html", {"form": form})
 
 
+@permission_required("customers.add_contract", raise_exception=True)
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a draft (e.g. after a reviewer sent it back with what to change)."""
+    contract = _contract(request, pk)
+    back = contract.get_absolute_url()
+    # Refused before the form is filled in: the engine's own checks (a draft, the right).
+    error = refusal("contract.edit", request.user, contract)
+    if error is not None:
+        return refused(request, error, back=back)
+    form = ContractForm(
+        request.POST or None,
+        instance=contract,
+        customers=Customer.objects.filter(pk=contract.customer_id),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        try:
+            services.contract_edit(actor=request.user, contract=contract, **fields)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except DomainError as exc:
+            return refused(request, exc, back=back)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(back)
+    return render(request, "customers/contract_form.html", {"form": form, "contract": contract})
+
+
 @permission_required("customers.view_contract", raise_exception=True)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
@@ -75,7 +109,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "contract": contract,
             "events": contract.events.select_related("actor", "amendment"),
-            "amendments": contract.amendments.select_related("created_by", "contract"),
+            "amendments": selectors.amendments_with_actions(contract=contract, user=request.user),
             "actions": selectors.contract_actions(contract=contract, user=request.user),
             "comment_form": CommentForm(),
             "sign_form": SignForm(),
@@ -83,19 +117,6 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "orders": selectors.contract_orders(contract=contract),
         },
     )
-
-
-def _run_step(request: HttpRequest, call, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    try:
-        call(actor=request.user, **kwargs)
-    except services.ContractPermissionDenied as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except services.ContractError as exc:
-        messages.error(request, str(exc.message))
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, _("Saved."))
 
 
 @require_POST
@@ -106,8 +127,16 @@ def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     form = CommentForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    _run_step(request, STEPS[action], contract=contract, comment=comment)
-    return redirect(contract)
+    return _step(
+        request,
+        contract,
+        lambda: STEPS[action](actor=request.user, contract=contract, comment=comment),
+    )
+
+
+def _step(request: HttpRequest, contract: Contract, call) -> HttpResponse:  # type: ignore[no-untyped-def]
+    back = contract.get_absolute_url()
+    return run_step(request, call, success=_("Saved."), back=back, redirect_to=back)
 
 
 @require_POST
@@ -116,15 +145,17 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     form = SignForm(request.POST, request.FILES)
     form.is_valid()
-    _run_step(
+    return _step(
         request,
-        services.contract_sign,
-        contract=contract,
-        scan=form.cleaned_data.get("scan"),
-        signed_on=form.cleaned_data.get("signed_on"),
-        comment=form.cleaned_data.get("comment", ""),
+        contract,
+        lambda: services.contract_sign(
+            actor=request.user,
+            contract=contract,
+            scan=form.cleaned_data.get("scan"),
+            signed_on=form.cleaned_data.get("signed_on"),
+            comment=form.cleaned_data.get("comment", ""),
+        ),
     )
-    return redirect(contract)
 
 
 @permission_required("customers.view_contract", raise_exception=True)
@@ -144,10 +175,15 @@ def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     form = AmendmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Describe the change and give a reason."))
-        return redirect(contract)
-    _run_step(request, services.contract_amendment_create, contract=contract, **form.cleaned_data)
-    return redirect(contract)
+        error = services.ContractInvalid(_("Describe the change and give a reason."))
+        return refused(request, error, back=contract.get_absolute_url())
+    return _step(
+        request,
+        contract,
+        lambda: services.contract_amendment_create(
+            actor=request.user, contract=contract, **form.cleaned_data
+        ),
+    )
 
 
 @require_POST
@@ -155,13 +191,14 @@ def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
 def amendment_decide(request: HttpRequest, pk: int, amendment_pk: int, action: str) -> HttpResponse:
     contract = _contract(request, pk)
     amendment = get_object_or_404(ContractAmendment, pk=amendment_pk, contract=contract)
+    if action not in services.AMENDMENT_STEPS:
+        raise Http404
     form = CommentForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    _run_step(
+    return _step(
         request,
-        services.contract_amendment_decide,
-        amendment=amendment,
-        action=action,
-        comment=comment,
+        contract,
+        lambda: services.contract_amendment_decide(
+            actor=request.user, amendment=amendment, action=action, comment=comment
+        ),
     )
-    return redirect(contract)

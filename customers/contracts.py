@@ -1,8 +1,10 @@
-"""Sales contracts and their amendments (seed 002: 銷售合同簽訂流程, 合同變更記錄).
+"""Sales contracts and their amendments (銷售合同簽訂流程, 合同變更記錄).
 
 A contract belongs to a customer; orders (an app above) may link the contract
-they were placed under. The flow is enforced by ``django_fsm`` transitions, each
-owned by one role (customers/apps.py grants the permissions):
+they were placed under. The flow is enforced by ``django_fsm`` transitions; who may take
+each (one role, four eyes for the reviews) is the predicate of its action
+(customers/contract_predicates.py, customers/contract_actions.py; customers/apps.py
+grants the permissions):
 
 draft → supervisor review (sales_manager) → legal review (legal) → ready to sign
 → signed (signed scan uploaded) → in force → expired / terminated.
@@ -23,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from core.roles import four_eyes
 from core.uploads import PrivateUploadTo
 
 __all__ = [
@@ -58,11 +59,6 @@ CONTRACT_STATUS_COLORS = {
     "expired": "dark",
     "terminated": "dark",
 }
-
-
-def _is_reviewer(contract: Contract, user: object, perm: str) -> bool:
-    # Four eyes: whoever drafted the contract never reviews it.
-    return four_eyes(user, perm, contract.created_by_id)
 
 
 class Contract(ConcurrentTransitionMixin, models.Model):
@@ -165,7 +161,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.DRAFT,
         target=ContractStatus.SUPERVISOR_REVIEW,
-        permission=lambda c, user: user.has_perm("customers.add_contract"),
     )
     def submit(self) -> None:
         pass
@@ -174,7 +169,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.SUPERVISOR_REVIEW,
         target=ContractStatus.LEGAL_REVIEW,
-        permission=lambda c, user: _is_reviewer(c, user, "customers.review_contract"),
     )
     def supervisor_approve(self) -> None:
         pass
@@ -183,7 +177,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.LEGAL_REVIEW,
         target=ContractStatus.READY_TO_SIGN,
-        permission=lambda c, user: _is_reviewer(c, user, "customers.legal_review_contract"),
     )
     def legal_approve(self) -> None:
         pass
@@ -192,11 +185,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[ContractStatus.SUPERVISOR_REVIEW, ContractStatus.LEGAL_REVIEW],
         target=ContractStatus.DRAFT,
-        permission=lambda c, user: (
-            _is_reviewer(c, user, "customers.review_contract")
-            if c.status == ContractStatus.SUPERVISOR_REVIEW
-            else _is_reviewer(c, user, "customers.legal_review_contract")
-        ),
     )
     def send_back(self) -> None:
         pass
@@ -205,7 +193,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.READY_TO_SIGN,
         target=ContractStatus.SIGNED,
-        permission=lambda c, user: user.has_perm("customers.sign_contract"),
     )
     def sign(self) -> None:
         pass
@@ -214,7 +201,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.SIGNED,
         target=ContractStatus.IN_FORCE,
-        permission=lambda c, user: user.has_perm("customers.end_contract"),
     )
     def put_in_force(self) -> None:
         pass
@@ -223,7 +209,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ContractStatus.IN_FORCE,
         target=ContractStatus.EXPIRED,
-        permission=lambda c, user: user.has_perm("customers.end_contract"),
     )
     def expire(self) -> None:
         pass
@@ -232,7 +217,6 @@ class Contract(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[ContractStatus.SIGNED, ContractStatus.IN_FORCE],
         target=ContractStatus.TERMINATED,
-        permission=lambda c, user: user.has_perm("customers.end_contract"),
     )
     def terminate(self) -> None:
         pass
@@ -289,7 +273,6 @@ class ContractAmendment(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=AmendmentStatus.SUPERVISOR_REVIEW,
         target=AmendmentStatus.LEGAL_REVIEW,
-        permission=lambda a, user: _is_reviewer(a, user, "customers.review_contract"),
     )
     def supervisor_approve(self) -> None:
         pass
@@ -298,7 +281,6 @@ class ContractAmendment(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=AmendmentStatus.LEGAL_REVIEW,
         target=AmendmentStatus.APPROVED,
-        permission=lambda a, user: _is_reviewer(a, user, "customers.legal_review_contract"),
     )
     def legal_approve(self) -> None:
         pass
@@ -307,11 +289,6 @@ class ContractAmendment(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[AmendmentStatus.SUPERVISOR_REVIEW, AmendmentStatus.LEGAL_REVIEW],
         target=AmendmentStatus.SENT_BACK,
-        permission=lambda a, user: (
-            _is_reviewer(a, user, "customers.review_contract")
-            if a.status == AmendmentStatus.SUPERVISOR_REVIEW
-            else _is_reviewer(a, user, "customers.legal_review_contract")
-        ),
     )
     def send_back(self) -> None:
         pass
@@ -319,6 +296,7 @@ class ContractAmendment(ConcurrentTransitionMixin, models.Model):
 
 CONTRACT_ACTION_LABELS = {
     "create": _("Drafted"),
+    "edit": _("Edited"),
     "submit": _("Submitted for supervisor review"),
     "supervisor_approve": _("Approved by the supervisor"),
     "legal_approve": _("Passed legal review"),

@@ -10,10 +10,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.forms import BaseInlineFormSet
 
+from core.models import OutboxMessage
+from core.outbox import outbox_handler, outbox_put
 from core.uploads import DOCUMENT_KINDS, safe_original_name, validate_upload
 from customers.models import Customer, QualificationDocument
 
 CUSTOMER_CODE_SEQUENCE = "customers_customer_code_seq"
+# Outbox kind: delete the stored file of a deleted qualification document.
+DELETE_FILE = "customers.delete_file"
 
 
 def customer_next_code() -> str:
@@ -83,6 +87,18 @@ def qualification_document_add(
 
 @transaction.atomic
 def qualification_document_delete(*, actor: Any, document: QualificationDocument) -> None:
-    storage, name = document.file.storage, document.file.name
+    """Delete the document; its stored file goes through the outbox after the commit (a
+    rolled-back delete keeps the file, a worker crash after the commit never keeps it)."""
+    name = document.file.name
     document.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:
+        outbox_put(DELETE_FILE, {"name": name})
+
+
+@outbox_handler(DELETE_FILE)
+def qualification_file_delete(message: OutboxMessage) -> None:
+    """Remove a deleted qualification document's file (again: nothing left is fine)."""
+    storage = QualificationDocument._meta.get_field("file").storage
+    name = str(message.payload.get("name") or "")
+    if name and storage.exists(name):
+        storage.delete(name)

@@ -1,5 +1,6 @@
 """Quotation pages: list, entry, detail with the approval steps, PDF, conversion to an order;
-and linking an order to its contract. Thin: form → service → page."""
+and linking an order to its contract. Thin: form → service → page; a refused step is
+answered by core.web (403, or the refusal page with 409 / 400)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed, has_transition_perm
 
+from core.actions import allowed, available, refusal
+from core.errors import DomainError
 from core.pdf import PDF_CONTENT_TYPE, content_disposition, render_pdf
+from core.web import refused, run_step
 from customers.contracts import Contract, ContractStatus
 from customers.selectors import customers_visible_to
 from orders import quotation_services as services
@@ -97,12 +101,15 @@ def _form_page(request: HttpRequest, quotation: Quotation) -> HttpResponse:
             quotation = services.quotation_save(
                 actor=request.user, quotation=form.save(commit=False), lines=lines_from(lines)
             )
-        except services.QuotationPermissionDenied as exc:
-            raise PermissionDenied from exc
-        except services.QuotationError as exc:
-            form.add_error(None, str(exc.message))
         except ValidationError as exc:
             form.add_error(None, exc)
+        except DomainError as exc:
+            if exc.status != 400:
+                back = (
+                    reverse("orders:quotation_list") if creating else quotation.get_absolute_url()
+                )
+                return refused(request, exc, back=back)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(
                 request, _("Quotation %(number)s was saved.") % {"number": quotation.number}
@@ -123,26 +130,24 @@ def quotation_create(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_quotation", raise_exception=True)
 def quotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = _quotation(request, pk)
-    if quotation.status != QuotationStatus.DRAFT:
-        messages.error(request, str(services.MSG_NOT_EDITABLE))
-        return redirect(quotation)
+    # Refused before the form is filled in: the engine's own checks (draft, the maker).
+    error = refusal("quotation.edit", request.user, quotation)
+    if error is not None:
+        return refused(request, error, back=quotation.get_absolute_url())
     return _form_page(request, quotation)
 
 
 def _actions(quotation: Quotation, user: Any) -> dict[str, bool]:
-    def may(name: str) -> bool:
-        method = getattr(quotation, name)
-        return can_proceed(method, check_conditions=False) and has_transition_perm(method, user)
-
+    """Which buttons to show: the engine's own checks (state, role, four eyes)."""
+    may = available(
+        user,
+        quotation,
+        [f"quotation.{verb}" for verb in ("edit", "submit", "send_back", "accept", "decline")],
+    )
     return {
-        "edit": quotation.status == QuotationStatus.DRAFT
-        and user.pk in (quotation.created_by_id, quotation.owner_id),
-        "submit": may("submit"),
-        "approve": may("approve") or may("approve_to_director") or may("director_approve"),
-        "send_back": may("send_back"),
-        "accept": may("accept"),
-        "decline": may("decline"),
-        "convert": may("convert"),
+        **{name.removeprefix("quotation_"): shown for name, shown in may.items()},
+        "approve": allowed(services.quotation_approve_action(quotation), user, quotation),
+        "convert": allowed("quotation.convert", user, quotation),
     }
 
 
@@ -171,19 +176,23 @@ def quotation_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     form = CommentForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        quotation = STEPS[action](actor=request.user, quotation=quotation, comment=comment)
-    except services.QuotationPermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.QuotationError as exc:
-        messages.error(request, str(exc.message))
-    else:
+    done: list[Quotation] = []
+    response = run_step(
+        request,
+        lambda: done.append(
+            STEPS[action](actor=request.user, quotation=quotation, comment=comment)
+        ),
+        success="",
+        back=quotation.get_absolute_url(),
+        redirect_to=quotation.get_absolute_url(),
+    )
+    if done:
         messages.success(
             request,
             _("Quotation %(number)s: %(status)s")
-            % {"number": quotation.number, "status": quotation.get_status_display()},
+            % {"number": done[0].number, "status": done[0].get_status_display()},
         )
-    return redirect(quotation)
+    return response
 
 
 @require_POST
@@ -192,11 +201,8 @@ def quotation_convert(request: HttpRequest, pk: int) -> HttpResponse:
     quotation = _quotation(request, pk)
     try:
         order = services.quotation_convert(actor=request.user, quotation=quotation)
-    except services.QuotationPermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.QuotationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect(quotation)
+    except DomainError as exc:
+        return refused(request, exc, back=quotation.get_absolute_url())
     messages.success(
         request,
         _("Order draft created from quotation %(number)s: check it and submit it for review.")
@@ -244,16 +250,17 @@ def order_link_contract(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = LinkContractForm(request.POST, contracts=contracts)
     if not form.is_valid():
-        messages.error(request, _("Choose a signed contract of this customer."))
-        return redirect(order)
-    try:
-        services.order_contract_link(
-            actor=request.user, order=order, contract=form.cleaned_data["contract"]
+        return refused(
+            request,
+            services.QuotationInvalid(_("Choose a signed contract of this customer.")),
+            back=order.get_absolute_url(),
         )
-    except services.QuotationPermissionDenied as exc:
-        raise PermissionDenied from exc
-    except services.QuotationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Saved."))
-    return redirect(order)
+    return run_step(
+        request,
+        lambda: services.order_contract_link(
+            actor=request.user, order=order, contract=form.cleaned_data["contract"]
+        ),
+        success=_("Saved."),
+        back=order.get_absolute_url(),
+        redirect_to=order.get_absolute_url(),
+    )

@@ -1,11 +1,12 @@
-"""Quotations (seed 002: 報價單制作與審批流程) and their approval record.
+"""Quotations (報價單制作與審批流程) and their approval record.
 
 Lines come from the catalog. The sales supervisor (sales_manager) approves;
 above the director threshold, or with a price below the floor (list price less
 the allowed cut) or a discount above the limit, the superior (sales_director)
-approves as well — the same ApprovalPolicy as orders. Four eyes: whoever made
-the quotation never approves it. An accepted quotation converts into an order
-with one click; ``Quotation.order`` keeps the link both ways (``order.quotation``).
+approves as well — the same ApprovalPolicy as orders. Four eyes: whoever made,
+owns or edited the lines of the quotation never approves it
+(orders/quotation_predicates.py). An accepted quotation converts into an order with
+one click; ``Quotation.order`` keeps the link both ways (``order.quotation``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 # Loaded from the bottom of orders/models.py, when PaymentTerms already exists.
-from core.roles import four_eyes
 from orders.models import (
     PaymentTerms,
     PricedLine,  # defined before orders.models imports this module
@@ -56,10 +56,6 @@ QUOTATION_STATUS_COLORS = {
     "declined": "dark",
     "converted": "success",
 }
-
-
-def _approver(q: Quotation, user: object, perm: str) -> bool:
-    return four_eyes(user, perm, q.created_by_id)
 
 
 class Quotation(ConcurrentTransitionMixin, models.Model):
@@ -145,11 +141,12 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         return self.valid_until < timezone.localdate()
 
     # --- transitions --------------------------------------------------------------
+    # Who may take each one (role, four eyes) is a predicate of its action:
+    # orders/quotation_predicates.py, run by the engine (orders/quotation_actions.py).
     @transition(
         field=status,
         source=QuotationStatus.DRAFT,
         target=QuotationStatus.PENDING_APPROVAL,
-        permission=lambda q, user: user.pk in (q.created_by_id, q.owner_id),
     )
     def submit(self) -> None:
         pass
@@ -159,7 +156,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         source=QuotationStatus.PENDING_APPROVAL,
         target=QuotationStatus.APPROVED,
         conditions=[lambda q: not q.director_reasons],
-        permission=lambda q, user: _approver(q, user, "orders.approve_quotation"),
     )
     def approve(self) -> None:
         pass
@@ -169,7 +165,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         source=QuotationStatus.PENDING_APPROVAL,
         target=QuotationStatus.PENDING_DIRECTOR,
         conditions=[lambda q: bool(q.director_reasons)],
-        permission=lambda q, user: _approver(q, user, "orders.approve_quotation"),
     )
     def approve_to_director(self) -> None:
         pass
@@ -178,7 +173,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=QuotationStatus.PENDING_DIRECTOR,
         target=QuotationStatus.APPROVED,
-        permission=lambda q, user: _approver(q, user, "orders.approve_large_quotation"),
     )
     def director_approve(self) -> None:
         pass
@@ -187,11 +181,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[QuotationStatus.PENDING_APPROVAL, QuotationStatus.PENDING_DIRECTOR],
         target=QuotationStatus.DRAFT,
-        permission=lambda q, user: (
-            _approver(q, user, "orders.approve_quotation")
-            if q.status == QuotationStatus.PENDING_APPROVAL
-            else _approver(q, user, "orders.approve_large_quotation")
-        ),
     )
     def send_back(self) -> None:
         pass
@@ -200,7 +189,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=QuotationStatus.APPROVED,
         target=QuotationStatus.ACCEPTED,
-        permission=lambda q, user: user.has_perm("orders.add_quotation"),
     )
     def accept(self) -> None:
         pass
@@ -209,7 +197,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=QuotationStatus.APPROVED,
         target=QuotationStatus.DECLINED,
-        permission=lambda q, user: user.has_perm("orders.add_quotation"),
     )
     def decline(self) -> None:
         pass
@@ -218,7 +205,6 @@ class Quotation(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=QuotationStatus.ACCEPTED,
         target=QuotationStatus.CONVERTED,
-        permission=lambda q, user: user.has_perm("orders.convert_quotation"),
     )
     def convert(self) -> None:
         pass

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from archive import document_services as ds
 from archive.models import Borrowing, BorrowingStatus, Document, DocumentAccessLog
+from core.errors import Forbidden
 from core.models import SlaClock, SlaKind
+from core.outbox import outbox_deliver
 from customers.models import QualificationDocument
 from tests.factories import CustomerFactory
 
@@ -121,12 +123,63 @@ def test_borrowing_approvals_are_by_role_and_four_eyes(people, credit_report):
         purpose="x",
         due_date=timezone.localdate(),
     )
-    with pytest.raises(ds.ArchivePermissionDenied):  # nobody approves their own request
+    with pytest.raises(Forbidden):  # nobody approves their own request
         ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=True)
-    with pytest.raises(ds.ArchivePermissionDenied):  # the director is not the department head
+    with pytest.raises(Forbidden):  # the director is not the department head
         ds.borrowing_decide(actor=people["zhao"], borrowing=borrowing, approve=True)
-    with pytest.raises(ds.ArchiveError):
-        ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=False)  # no comment
+    with pytest.raises(Forbidden):  # nor rejects it
+        ds.borrowing_decide(actor=people["boss"], borrowing=borrowing, approve=False, comment="x")
+    theirs = ds.borrowing_create(
+        actor=people["li"], documents=[document], purpose="x", due_date=timezone.localdate()
+    )
+    with pytest.raises(ds.ArchiveError):  # a rejection needs its reason
+        ds.borrowing_decide(actor=people["boss"], borrowing=theirs, approve=False)
+
+
+@pytest.mark.parametrize(
+    ("borrower", "approvers_before"),
+    [("boss", ()), ("zhao", ("boss",)), ("gm", ("boss", "zhao"))],
+)
+def test_four_eyes_the_borrower_never_approves_their_own_borrowing(
+    people, credit_report, client, borrower, approvers_before
+):
+    """At each step — department head, sales head, general manager — the one who asked for
+    the documents (and chose them) is refused, by the service and by a hand-made POST."""
+    borrowing = ds.borrowing_create(
+        actor=people[borrower],
+        documents=[register_row(credit_report)],
+        purpose="复核",
+        due_date=timezone.localdate(),
+    )
+    for who in approvers_before:
+        borrowing = ds.borrowing_decide(actor=people[who], borrowing=borrowing, approve=True)
+    waiting = borrowing.status
+    with pytest.raises(Forbidden):
+        ds.borrowing_decide(actor=people[borrower], borrowing=borrowing, approve=True)
+    client.force_login(people[borrower])
+    page = client.get(f"/archive/borrowings/{borrowing.pk}/").content.decode()
+    assert 'data-action="approve"' not in page
+    response = client.post(f"/archive/borrowings/{borrowing.pk}/approve/", {"comment": "同意"})
+    assert response.status_code == 403
+    response = client.post(f"/archive/borrowings/{borrowing.pk}/reject/", {"comment": "不借了"})
+    assert response.status_code == 403
+    borrowing.refresh_from_db()
+    assert borrowing.status == waiting
+    assert not borrowing.steps.filter(actor=people[borrower]).exclude(action="request").exists()
+
+
+def test_a_rejection_without_a_comment_is_refused_with_400(people, credit_report, client):
+    borrowing = ds.borrowing_create(
+        actor=people["li"],
+        documents=[register_row(credit_report)],
+        purpose="x",
+        due_date=timezone.localdate(),
+    )
+    client.force_login(people["boss"])
+    response = client.post(f"/archive/borrowings/{borrowing.pk}/reject/", {"comment": ""})
+    assert response.status_code == 400
+    assert str(ds.MSG_COMMENT_REQUIRED) in response.content.decode()
+    assert Borrowing.objects.get(pk=borrowing.pk).status == BorrowingStatus.PENDING_DEPARTMENT
 
 
 def test_a_normal_document_skips_the_general_manager(people, credit_report):
@@ -150,21 +203,19 @@ def test_disposal_list_and_confirmation_for_the_data_admin(people, credit_report
     client.force_login(people["admin"])
     page = client.get("/archive/disposal/").content.decode()
     assert f'data-document="{document.pk}"' in page
-    with django_capture_on_commit():
-        response = client.post(f"/archive/disposal/{document.pk}/", {"note": "碎纸机销毁"})
+    response = client.post(f"/archive/disposal/{document.pk}/", {"note": "碎纸机销毁"})
     assert response.status_code == 302
     document.refresh_from_db()
     assert document.disposed_by == people["admin"] and document.disposal_note == "碎纸机销毁"
+    assert (tmp_path / credit_report.file.name).exists()  # until the outbox delivers
+    outbox_deliver()
     assert not (tmp_path / credit_report.file.name).exists()
+    # Disposed already: a second confirmation is refused with the reason (409).
+    response = client.post(f"/archive/disposal/{document.pk}/", {"note": "again"})
+    assert response.status_code == 409 and str(ds.MSG_DISPOSED) in response.content.decode()
     assert f'data-document="{document.pk}"' not in client.get("/archive/disposal/").content.decode()
     client.force_login(people["gm"])  # a disposed document opens for nobody
     assert client.get(f"/archive/documents/{document.pk}/").status_code == 403
-
-
-def django_capture_on_commit():
-    from django.test import TestCase
-
-    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def test_register_and_borrowing_pages(people, credit_report, client, django_assert_max_num_queries):
@@ -211,3 +262,45 @@ def test_my_work_counts_quotations_and_borrowings_waiting_for_me(people, credit_
     rows = {row["key"]: row["count"] for row in work_for(people["boss"])}
     assert rows["documents_to_approve"] == 2
     assert {row["key"]: row["count"] for row in work_for(people["gm"])}["documents_to_approve"] == 0
+
+
+def test_a_signed_contract_scan_is_registered_as_confidential_for_ten_years(
+    people, make_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from customers import contract_services as cs
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    law = make_user("legal", username="d_law")
+    today = timezone.localdate()
+    c = cs.contract_create(
+        actor=people["li"],
+        customer=CustomerFactory(),
+        title="年度采购合同",
+        amount="120000",
+        start_date=today,
+        end_date=today + timedelta(days=365),
+    )
+    cs.contract_submit(actor=people["li"], contract=c)
+    cs.contract_supervisor_approve(actor=people["boss"], contract=c)
+    cs.contract_legal_approve(actor=law, contract=c)
+    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
+    c = cs.contract_sign(actor=people["li"], contract=c, scan=scan, signed_on=today)
+    document = Document.objects.get(object_id=c.pk, category="contract")
+    assert document.is_confidential and document.retention_years == 10
+    assert document.disposal_date.year == c.end_date.year + 10
+
+
+def test_a_downloaded_quotation_pdf_is_kept_in_the_register(people, client, monkeypatch):
+    from weasyprint import HTML
+
+    from tests.factories import make_quotation
+
+    monkeypatch.setattr(HTML, "write_pdf", lambda self, *args, **kwargs: b"%PDF-1.7 quotation")
+    q = make_quotation(owner=people["li"])
+    client.force_login(people["li"])
+    assert client.get(f"/orders/quotations/{q.pk}/quotation.pdf").status_code == 200
+    assert Document.objects.filter(
+        origin="generated", object_id=q.pk, category="quotation"
+    ).exists()

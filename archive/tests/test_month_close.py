@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 
 from archive.monthly import MonthClose
 from archive.services import month_close
+from core.errors import Forbidden
 from orders.models import Order, OrderArchivedError, OrderEvent, OrderLine, OrderStatus
 from tests.factories import OrderFactory, OrderLineFactory
 
@@ -73,13 +73,14 @@ def test_hand_made_posts_on_an_archived_order_are_refused(client, admin):
     month_close(actor=admin, year=2026, month=10)
     client.force_login(order.created_by)
     order.created_by.groups.add(Group.objects.get(name="sales_assistant"))
-    assert client.post(f"/orders/{order.pk}/edit/", {"action": "draft"}).status_code == 403
-    assert client.post(f"/orders/{order.pk}/change/", {"reason": "x"}).status_code == 403
+    # Archived is read-only (core.errors.ReadOnly): the refusal page with 409.
+    assert client.post(f"/orders/{order.pk}/edit/", {"action": "draft"}).status_code == 409
+    assert client.post(f"/orders/{order.pk}/change/", {"reason": "x"}).status_code == 409
     assert Order.objects.get(pk=order.pk).status == OrderStatus.ARCHIVED
 
 
 def test_only_the_data_admin_closes_months(client, make_user, admin):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         month_close(actor=make_user("sales_manager"), year=2026, month=10)
     client.force_login(make_user("sales_assistant"))
     assert client.post("/reports/archive/", {"month": "2026-10"}).status_code == 403
@@ -116,3 +117,35 @@ def test_improvement_items_carry_over_until_done(client, make_user):
     assert item.status == "done" and item.done_at is not None
     assert improvements_for(year=2027, month=1) == []
     assert client.get("/reports/monthly/").status_code == 200
+
+
+def test_a_month_of_hundreds_of_orders_is_archived_order_by_order_in_batches(admin):
+    """Each order takes its own ``order.archive`` step (its timeline row), 100 per batch;
+    the month's record counts them batch by batch."""
+    template = OrderFactory(status="completed", order_date=date(2026, 10, 3))
+    when = datetime(2026, 10, 20, 10, tzinfo=SH)
+    orders = Order.objects.bulk_create(
+        Order(
+            customer_id=template.customer_id,
+            owner_id=template.owner_id,
+            created_by_id=template.created_by_id,
+            status="completed",
+            order_date=date(2026, 10, 3),
+            contact_name="王经理",
+        )
+        for _ in range(299)
+    )
+    OrderEvent.objects.bulk_create(
+        OrderEvent(order=order, kind="transition", to_status="completed", created_at=when)
+        for order in [template, *orders]
+    )
+
+    close = month_close(actor=admin, year=2026, month=10, batch=100)
+
+    assert close.archived == 300 and close.runs == 1
+    assert not Order.objects.exclude(status=OrderStatus.ARCHIVED).exists()
+    archived = OrderEvent.objects.filter(action="archive", to_status=OrderStatus.ARCHIVED)
+    assert archived.count() == 300
+    assert set(archived.values_list("from_status", "actor", "note").distinct()) == {
+        ("completed", admin.pk, "2026-10")
+    }

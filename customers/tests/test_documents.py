@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.outbox import outbox_deliver
 from customers.models import QualificationDocument
 from tests.factories import CustomerFactory
 
@@ -104,5 +105,10 @@ def test_assistant_cannot_delete_documents_but_manager_can(client, make_user):
     url = f"/customers/{customer.pk}/documents/{document.pk}/delete/"
     assert client.post(url).status_code == 403
     client.force_login(make_user("sales_manager"))
+    stored = document.file.storage, document.file.name
     assert client.post(url).status_code == 302
     assert not QualificationDocument.objects.exists()
+    # The stored file goes through the outbox, after the commit.
+    assert stored[0].exists(stored[1])
+    outbox_deliver()
+    assert not stored[0].exists(stored[1])

@@ -1,5 +1,6 @@
 """ACCEPTANCE.md walk A step 9: the data admin archives the month; the order can no longer be
-edited (a hand-made POST gets 403 too); the monthly review report counts it (page and PDF)."""
+edited (a hand-made POST is refused as read-only: 409); the monthly review report counts it
+(page and PDF)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -60,7 +61,7 @@ def test_walk_a_step_9_archive_and_report(page, live_server, login, screenshot):
         headers={"X-CSRFToken": csrf, "Referer": live_server.url},
         max_redirects=0,
     )
-    assert response.status == 403
+    assert response.status == 409  # archived = read-only (core.errors.ReadOnly)
 
     page.context.clear_cookies()
     login("boss", PASSWORD)
