@@ -262,7 +262,7 @@ def available(actor: Any, obj: Any, names: Iterable[str]) -> dict[str, bool]:
     return {name.replace(".", "_"): allowed(name, actor, obj) for name in names}
 
 
-def perform(name: str, *, actor: Any, obj: Any, note: str = "", **params: Any) -> Any:
+def perform(name: str, /, *, actor: Any, obj: Any, note: str = "", **params: Any) -> Any:
     """Run the action ``name`` on ``obj`` for ``actor`` (see the module doc); returns the
     effect's result, or the (locked, updated) subject."""
     act = _actions[name]

@@ -14,7 +14,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401 (registers the system checks)
+        from core import (
+            checks,  # noqa: F401 (registers the system checks)
+            outbox_kinds,  # noqa: F401 (registers core's outbox handlers)
+        )
         from core.observability import connect_request_signals, connect_task_signals
 
         # Every Celery task logs its start, end and failure with its arguments.
