@@ -19,10 +19,12 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY core ./core
 COPY customers ./customers
+COPY contracts ./contracts
 COPY orders ./orders
 COPY fulfillment ./fulfillment
 COPY aftersales ./aftersales
 COPY archive ./archive
+COPY reports ./reports
 RUN pip install .
 
 COPY . .

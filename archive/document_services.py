@@ -12,6 +12,11 @@ The rules (查閱與借閱, 保密管理):
 
 Borrowing and disposal are actions of the engine (archive/actions.py, core.actions);
 the functions below only name them. Registering and the access check stay here.
+
+The register follows the lower apps' files through two receivers that
+``ArchiveConfig.ready()`` connects: ``post_save`` of every source model
+(archive/registry.py) and orders' ``quotation_pdf_generated``. Both run in the caller's
+transaction and raise with it — a file is stored and registered, or neither.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from archive.models import (
     Confidentiality,
     Document,
     DocumentAccessLog,
+    DocumentCategory,
     DocumentOrigin,
 )
 from archive.registry import DocumentSource, source_for, sources
@@ -171,7 +177,7 @@ def document_register_sync() -> int:
     """
     created = 0
     for source in sources():
-        model = source.model_class
+        model: Any = source.model_class
         content_type = ContentType.objects.get_for_model(model)
         registered = Document.objects.filter(
             content_type=content_type, object_id=OuterRef("pk"), origin=DocumentOrigin.STORED
@@ -197,6 +203,31 @@ def document_for(obj: Any) -> Document | None:
         object_id=obj.pk,
         origin=DocumentOrigin.STORED,
     ).first()
+
+
+def register_saved_source(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """post_save of a source model: file its stored upload (connected in ``ready()``)."""
+    if raw:  # loaddata: caught up by document_register_sync (the register page)
+        return
+    document_register(obj=instance)
+
+
+def register_quotation_pdf(
+    sender: Any, quotation: Any, pdf: bytes, user: Any, **kwargs: Any
+) -> None:
+    """orders' ``quotation_pdf_generated``: keep the first generated copy (connected in
+    ``ready()``)."""
+    document_register_generated(
+        obj=quotation,
+        pdf=pdf,
+        file_name=f"{quotation.number}.pdf",
+        title=f"{quotation.number} · {quotation.customer.name}",
+        category=DocumentCategory.QUOTATION,
+        counted_from=quotation.valid_until,
+        customer_id=quotation.customer_id,
+        confidentiality=Confidentiality.NORMAL,
+        actor=user,
+    )
 
 
 # --- access -----------------------------------------------------------------------------

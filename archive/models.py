@@ -1,5 +1,5 @@
-"""The document register, its access log, borrowing and disposal (存儲與保管,
-保管期限, 查閱與借閱, 保密管理).
+"""The archive's tables: the document register, its access log, borrowing and disposal
+(存儲與保管, 保管期限, 查閱與借閱, 保密管理), and the month close with its packages.
 
 Every stored document — an upload of a lower app (qualification documents,
 order attachments, signed contract scans) or a generated PDF copy kept when it
@@ -353,5 +353,87 @@ class BorrowingStep(models.Model):
         return f"{self.borrowing} {self.action}"
 
 
-# Monthly archive and improvement list (archive/monthly.py).
-from archive.monthly import *  # noqa: E402,F403
+# --- the month close (archive/month_close.py) and its packages (archive/packages.py) ---
+
+
+class MonthClose(models.Model):
+    """A month closed by the data admin: who, when, and what was archived or carried over.
+
+    Closing again is allowed (late completions of that month are archived then); each run
+    updates the counts and ``runs``.
+    """
+
+    period = models.CharField(_("month"), max_length=7, unique=True)  # YYYY-MM
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    archived = models.PositiveIntegerField(_("orders archived"), default=0)
+    carried_over = models.PositiveIntegerField(_("open orders carried over"), default=0)
+    runs = models.PositiveSmallIntegerField(_("times closed"), default=1)
+
+    class Meta:
+        verbose_name = _("month close")
+        verbose_name_plural = _("month closes")
+        ordering = ["-period"]
+        # Read by the reports app (reports/views.py); declared here since before that app
+        # existed, so the permission row and the roles holding it stay as they are
+        # (docs/decisions/0007-reports-apart.md).
+        permissions = [("view_reports", _("Can view the monthly review and dashboards"))]
+
+    def __str__(self) -> str:
+        return self.period
+
+
+class PackageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Build failed")
+
+
+class ArchivePackage(models.Model):
+    """A month's archive for offline storage: xlsx of orders and lines + each order's PDFs, zipped.
+
+    Built by a Celery task (a busy month has thousands of PDFs); the page polls ``done``.
+    """
+
+    period = models.CharField(_("month"), max_length=7)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PackageStatus.choices, default=PackageStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("orders"), default=0)
+    done = models.PositiveIntegerField(_("orders done"), default=0)
+    file = models.FileField(
+        _("file"), upload_to=PrivateUploadTo("archive_packages"), blank=True, max_length=200
+    )
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("archive package")
+        verbose_name_plural = _("archive packages")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100
+            if self.status == PackageStatus.DONE
+            else int(self.done * 100 / self.total)
+            if self.total
+            else 0
+        )

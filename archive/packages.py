@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from archive.monthly import ArchivePackage, PackageStatus
-from archive.reports import month_bounds
+from archive.models import ArchivePackage, PackageStatus
+from archive.periods import month_bounds
 from core.pdf import render_pdf
 from core.queueing import WORKER_UNAVAILABLE, task_send_on_commit
 from orders.models import Order, OrderStatus
@@ -54,7 +54,7 @@ def package_request(*, actor: Any, period: str) -> ArchivePackage:
 def package_build(*, package_id: int) -> ArchivePackage:
     """Write the zip; progress is saved every few orders so the page can show it."""
     from orders import selectors
-    from orders.spreadsheet import export_orders
+    from orders.spreadsheets.exports import export_orders
 
     package = ArchivePackage.objects.get(pk=package_id)
     package.status = PackageStatus.RUNNING

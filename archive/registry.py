@@ -1,7 +1,8 @@
 """Which models of the lower apps hold documents, and how to file them in the register.
 
-Filled in ArchiveConfig.ready(); the archive reads these models (it may read
-everything) and writes only its own tables.
+:func:`lower_app_sources` declares them; ``ArchiveConfig.ready()`` registers each (and
+connects its post_save to the register, archive/document_services.py). The archive reads
+these models (it may read everything) and writes only its own tables.
 """
 
 from __future__ import annotations
@@ -57,3 +58,55 @@ def sources() -> list[DocumentSource]:
 
 def source_for(obj_or_model: Any) -> DocumentSource | None:
     return _sources.get(obj_or_model._meta.label_lower)
+
+
+def lower_app_sources() -> list[DocumentSource]:
+    """The lower apps' models that hold documents (DESIGN.md §3: the archive reads everything)."""
+    from archive.models import Confidentiality, DocumentCategory
+
+    return [
+        DocumentSource(
+            model="customers.QualificationDocument",
+            file_field="file",
+            # Credit reports are credit data: confidential (DESIGN.md §2, 保密範圍).
+            category=lambda d: (
+                DocumentCategory.CREDIT_FILE
+                if d.kind == "credit_report"
+                else DocumentCategory.CUSTOMER_FILE
+            ),
+            confidentiality=lambda d: (
+                Confidentiality.CONFIDENTIAL
+                if d.kind == "credit_report"
+                else Confidentiality.NORMAL
+            ),
+            title=lambda d: f"{d.customer.name} · {d.get_kind_display()} · {d.original_name}",
+            file_name=lambda d: d.original_name,
+            customer_id=lambda d: d.customer_id,
+            counted_from=lambda d: as_date(d.uploaded_at),
+            select_related=("customer",),
+        ),
+        DocumentSource(
+            model="contracts.Contract",
+            file_field="signed_scan",
+            category=lambda c: DocumentCategory.CONTRACT,
+            # Contract terms (price, delivery, payment) are confidential (DESIGN.md §2).
+            confidentiality=lambda c: Confidentiality.CONFIDENTIAL,
+            title=lambda c: f"{c.number} · {c.customer.name} · {c.title}",
+            file_name=lambda c: c.signed_scan_name or f"{c.number}.pdf",
+            customer_id=lambda c: c.customer_id,
+            # Kept for N years after the contract has been performed.
+            counted_from=lambda c: c.end_date,
+            select_related=("customer",),
+        ),
+        DocumentSource(
+            model="orders.OrderAttachment",
+            file_field="file",
+            category=lambda a: DocumentCategory.ORDER,
+            confidentiality=lambda a: Confidentiality.NORMAL,
+            title=lambda a: f"{a.order} · {a.original_name}",
+            file_name=lambda a: a.original_name,
+            customer_id=lambda a: a.order.customer_id,
+            counted_from=lambda a: as_date(a.uploaded_at),
+            select_related=("order",),
+        ),
+    ]

@@ -945,7 +945,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
             )
         cur.execute("SET session_replication_role = DEFAULT")
     # The load ran with triggers off: the list's status counters are counted once here.
-    from orders.services import order_status_counts_rebuild
+    from orders.services.orders import order_status_counts_rebuild
 
     order_status_counts_rebuild()
     load_seconds = time.monotonic() - t0

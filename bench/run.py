@@ -254,7 +254,7 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
     # (the beat task folds them every minute): 2,000 counter rows to sum instead of ~20.
     from django.db import connection
 
-    from orders.services import order_status_counts_compact
+    from orders.services.orders import order_status_counts_compact
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -392,7 +392,7 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
     """
     first = f"{month}-01"
     # "cold": computed for this request (?fresh=1, as after "recalculate"); the plain runs
-    # after the warm-up read a past month's report from the cache (archive.reports).
+    # after the warm-up read a past month's report from the cache (reports.selectors).
     for name, path, target, repeat in (
         ("monthly_report_cold", "/reports/monthly/?fresh=1&", "< 2 s", bench.repeat // 3),
         ("monthly_report_pdf_cold", "/reports/monthly.pdf?fresh=1&", "< 5 s", bench.repeat // 5),
@@ -419,7 +419,7 @@ def run_import(bench: Bench, rows: int) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from orders import spreadsheet
+    from orders.spreadsheets import imports as spreadsheet
 
     products = list(
         _rows("SELECT code, name, list_price FROM orders_product WHERE kind = 'goods' LIMIT 500")
@@ -685,7 +685,7 @@ def run_concurrency(bench: Bench, n: int) -> None:
     from orders.models import Order, OrderNumberCounter
 
     if bench.wanted("concurrent_submits"):
-        from orders.services import order_submit
+        from orders.services.orders import order_submit
 
         actor = bench.users["sales_assistant"]
         ids = _clone_orders(n, status="draft", actor_id=actor.pk, with_fulfillment=False)

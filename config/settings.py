@@ -59,10 +59,12 @@ INSTALLED_APPS = [
     # Business apps, lowest layer first (an app imports only from those above it here).
     "core",
     "customers",
+    "contracts",
     "orders",
     "fulfillment",
     "aftersales",
     "archive",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -266,7 +268,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Contracts expiring within 30 days: notified once per contract (idempotent), so an
     # hourly run only matters for the first run after the 30-day mark.
     "remind-expiring-contracts": {
-        "task": "customers.remind_expiring_contracts",
+        "task": "contracts.remind_expiring_contracts",
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },

@@ -1,7 +1,7 @@
 """Spreadsheets in and out, for every app: reading xlsx / csv safely and writing them
 so that a spreadsheet program never runs a cell as a formula.
 
-What a column means is the importing app's business (e.g. orders.spreadsheet); this
+What a column means is the importing app's business (e.g. orders.spreadsheets); this
 module only turns bytes into rows and rows into bytes.
 """
 

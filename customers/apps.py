@@ -24,6 +24,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
+        from customers import services  # noqa: F401  (registers its outbox handler)
 
         viewers = (
             *r.SALES_ROLES,
@@ -125,36 +126,4 @@ class CustomersConfig(AppConfig):
                 permission="customers.view_customer",
                 order=70,
             ),
-        )
-        self._ready_contracts()
-
-    # --- Contracts (issue 11) ---------------------------------------------------------
-    def _ready_contracts(self) -> None:
-        from core import roles as r
-        from core.navigation import NavItem, register_nav
-        from customers import (
-            contract_actions,  # noqa: F401  (declares the contract actions)
-            services,  # noqa: F401  (registers its outbox handler)
-        )
-
-        r.grant(
-            (*r.SALES_ROLES, r.ACCOUNT_MANAGER, r.LEGAL, r.GENERAL_MANAGER, r.DATA_ADMIN),
-            "customers.view_contract",
-            "customers.view_contractamendment",
-        )
-        # Seed 002: sales staff draft and sign; the supervisor (sales manager) reviews,
-        # legal gives the legal review; the manager puts contracts in force and ends them.
-        r.grant((r.SALES_ASSISTANT, r.ACCOUNT_MANAGER), "customers.add_contract")
-        r.grant((r.SALES_ASSISTANT, r.SALES_MANAGER), "customers.sign_contract")
-        r.grant((r.SALES_MANAGER,), "customers.review_contract", "customers.end_contract")
-        r.grant((r.LEGAL,), "customers.legal_review_contract")
-        register_nav(
-            NavItem(
-                "contracts",
-                _("Contracts"),
-                "contracts:list",
-                "file-earmark-text",
-                permission="customers.view_contract",
-                order=22,
-            )
         )

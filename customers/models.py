@@ -302,7 +302,3 @@ class PaymentRecord(models.Model):
     @property
     def outstanding(self) -> Decimal:
         return max(self.invoiced_amount - self.received_amount, Decimal("0"))
-
-
-# Contracts and amendments (issue 11) live in customers/contracts.py.
-from customers.contracts import *  # noqa: E402,F403

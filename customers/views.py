@@ -68,20 +68,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         QualificationDocument.history.filter(customer_id=customer.pk),
         hidden_fields=hidden,
     )
-    contracts = (
-        list(customer.contracts.order_by("-created_at"))
-        if request.user.has_perm("customers.view_contract")
-        else []
-    )
     return render(
         request,
         "customers/customer_detail.html",
         {
             "customer": customer,
-            "contracts": contracts,
-            # Orders, quotations, tickets, visits: sections of the apps above (core.panels).
+            # Contracts, orders, quotations, tickets, visits: sections of the apps above
+            # (core.panels).
             "panels": customer_panels_for(request.user, customer),
-            "timeline": _timeline(request, customer, contracts),
+            "timeline": _timeline(request, customer),
             "history": history,
             "document_form": QualificationDocumentForm(),
             "has_licence": any(d.kind == "business_licence" for d in customer.documents.all()),
@@ -95,7 +90,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _timeline(request: HttpRequest, customer: Customer, contracts: list) -> list[TimelineEntry]:  # type: ignore[type-arg]
+def _timeline(request: HttpRequest, customer: Customer) -> list[TimelineEntry]:
     """Everything that happened with the customer, newest first (the customer file's timeline)."""
     entries = [
         TimelineEntry(customer.created_at, _("Customer created"), icon="person-plus"),
@@ -104,16 +99,6 @@ def _timeline(request: HttpRequest, customer: Customer, contracts: list) -> list
                 doc.uploaded_at, _("Document uploaded"), doc.get_kind_display(), icon="file-earmark"
             )
             for doc in customer.documents.all()
-        ),
-        *(
-            TimelineEntry(
-                c.created_at,
-                _("Contract drafted"),
-                f"{c.number} {c.title}",
-                c.get_absolute_url(),
-                "file-earmark-text",
-            )
-            for c in contracts
         ),
     ]
     entries += customer_timeline_for(request.user, customer)

@@ -1,6 +1,6 @@
 """The approval rules: when the director must approve, and the credit check.
 
-Pure reads — the effects of the approval actions (orders/actions.py) decide what to do
+Pure reads — the effects of the approval actions (orders/actions/orders.py) decide what to do
 with the answers.
 """
 

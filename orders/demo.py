@@ -64,8 +64,8 @@ def load_orders(stdout: TextIO) -> None:
     from django.utils import timezone
 
     from customers.models import Customer
-    from orders import services
     from orders.models import Order, OrderLine
+    from orders.services import orders as services
 
     if Order.objects.exists():
         return

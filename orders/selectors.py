@@ -1,3 +1,6 @@
+"""Reads of the orders app: the catalog and order lists, the printed forms, the "my
+work" sources and the customer-file panels (registered by ``OrdersConfig.ready()``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,8 +8,10 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import SlaClock
+from core.panels import TimelineEntry
 from orders.models import (
     CustomerContactLog,
     Order,
@@ -16,7 +21,10 @@ from orders.models import (
     OrderStatus,
     OrderStatusCount,
     Product,
+    Quotation,
+    QuotationEvent,
 )
+from orders.predicates.orders import exclude_authored
 
 
 def product_list(*, filters: dict[str, Any]) -> QuerySet[Product]:
@@ -224,3 +232,119 @@ def order_last_review(*, order: Order) -> OrderEvent | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+# --- "my work" (core.work sources) ----------------------------------------------------
+# The review and approval lists use the four-eyes rule of the actions' predicates
+# (orders/predicates/orders.py, ``exclude_authored``): nobody is offered an order the
+# engine would refuse them because they created, own or edited its lines.
+
+
+def work_orders_to_review(user: Any) -> QuerySet[Order]:
+    """Orders waiting for a preliminary review by ``user``."""
+    return (
+        exclude_authored(Order.objects.filter(status=OrderStatus.PENDING_REVIEW), user)
+        .select_related("customer")
+        .order_by("submitted_at")
+    )
+
+
+def work_my_orders_to_fix(user: Any) -> QuerySet[Order]:
+    """``user``'s own orders still to complete or clarify (draft, returned, needing info)."""
+    return (
+        Order.objects.filter(Q(created_by=user) | Q(owner=user))
+        .filter(status__in=[OrderStatus.NEEDS_INFO, OrderStatus.RETURNED, OrderStatus.DRAFT])
+        .select_related("customer")
+        .order_by("updated_at")
+    )
+
+
+def work_orders_to_approve(user: Any) -> QuerySet[Order]:
+    """Orders waiting for ``user``'s approval: the manager's tier, the director's, or both."""
+    statuses = []
+    if user.has_perm("orders.approve_order"):
+        statuses.append(OrderStatus.PENDING_APPROVAL)
+    if user.has_perm("orders.approve_large_order"):
+        statuses.append(OrderStatus.PENDING_DIRECTOR)
+    return (
+        exclude_authored(Order.objects.filter(status__in=statuses), user)
+        .select_related("customer")
+        .order_by("submitted_at")
+    )
+
+
+def work_cancellations_to_decide(user: Any) -> QuerySet[Order]:
+    """Cancellation requests ``user`` may decide: not their own request, not an order they
+    created, own or edited (the approval inbox lists the same)."""
+    return (
+        exclude_authored(Order.objects.filter(cancel_requested_at__isnull=False), user)
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.ARCHIVED])
+        .exclude(cancel_requested_by=user)
+        .select_related("customer")
+        .order_by("cancel_requested_at")
+    )
+
+
+def products_on_sale_count(user: Any) -> int:
+    return Product.objects.filter(is_active=True).count()
+
+
+# --- the customer file's panels (core.panels) -------------------------------------------
+
+
+def panel_customer_orders(user: Any, customer: Any) -> dict[str, Any]:
+    return {
+        "orders": list(
+            Order.objects.filter(customer=customer)
+            .select_related("contract")
+            .order_by("-created_at")[:20]
+        )
+    }
+
+
+def panel_customer_orders_timeline(user: Any, customer: Any) -> list[TimelineEntry]:
+    events = (
+        OrderEvent.objects.filter(order__customer=customer)
+        .filter(kind__in=[OrderEventKind.CREATED, OrderEventKind.TRANSITION])
+        .select_related("order")
+        .order_by("-created_at")[:30]
+    )
+    return [
+        TimelineEntry(
+            e.created_at,
+            f"{_('Order')} {e.order}",
+            e.get_to_status_display() if e.to_status else e.get_kind_display(),
+            e.order.get_absolute_url(),
+            "receipt",
+        )
+        for e in events
+    ]
+
+
+def panel_customer_quotations(user: Any, customer: Any) -> dict[str, Any]:
+    return {
+        "quotations": list(
+            Quotation.objects.filter(customer=customer)
+            .select_related("order")
+            .order_by("-created_at")[:20]
+        )
+    }
+
+
+def panel_customer_quotations_timeline(user: Any, customer: Any) -> list[TimelineEntry]:
+    events = (
+        QuotationEvent.objects.filter(quotation__customer=customer)
+        .exclude(action="edit")
+        .select_related("quotation")
+        .order_by("-created_at")[:30]
+    )
+    return [
+        TimelineEntry(
+            e.created_at,
+            f"{_('Quotation')} {e.quotation}",
+            e.action_label,
+            e.quotation.get_absolute_url(),
+            "file-earmark-spreadsheet",
+        )
+        for e in events
+    ]

@@ -93,7 +93,7 @@ def _days_from_today(days: int):  # type: ignore[no-untyped-def]
 class OrderFactory(factory.django.DjangoModelFactory):
     """An order row; pass ``status=`` here (the FSM field is protected on saved instances).
 
-    Lines do not update ``total_amount``: call ``orders.services.order_recalculate_total``.
+    Lines do not update ``total_amount``: call ``orders.services.orders.order_recalculate_total``.
     """
 
     class Meta:
@@ -127,7 +127,7 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
 def make_quotation(*, owner, customer=None, prices=("5000", "2000", "1000"), quantities=(1, 2, 3)):  # type: ignore[no-untyped-def]
     """A draft quotation with one line per price (catalog products at that list price)."""
-    from orders.quotation_services import quotation_create
+    from orders.services.quotations import quotation_create
 
     customer = customer or CustomerFactory()
     lines = [
@@ -150,7 +150,7 @@ def make_quotation(*, owner, customer=None, prices=("5000", "2000", "1000"), qua
 
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "customers.Contract"
+        model = "contracts.Contract"
 
     number = factory.Sequence(lambda n: f"HT-2026-{n + 9000:04d}")
     customer = factory.SubFactory(CustomerFactory)

@@ -292,12 +292,11 @@ def _set_status(instance: Any, status: str) -> Any:
 def build_world() -> World:
     from aftersales.models import AftersalesTicket, ReplacementShipment, TicketStatus
     from archive.models import Borrowing, BorrowingStatus, Document
+    from contracts.models import AmendmentStatus, ContractAmendment, ContractStatus
     from core.models import Notification
-    from customers.contracts import AmendmentStatus, ContractAmendment, ContractStatus
     from fulfillment.models import AllocationRule, StockLevel, Warehouse
-    from orders.models import OrderChange, OrderStatus
-    from orders.quotations import QuotationStatus
-    from orders.services import order_recalculate_total
+    from orders.models import OrderChange, OrderStatus, QuotationStatus
+    from orders.services.orders import order_recalculate_total
     from tests.factories import (
         ContractFactory,
         CustomerFactory,

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from orders.models import OrderAttachment
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

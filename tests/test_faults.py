@@ -7,8 +7,9 @@ from django.db import DatabaseError
 
 from core import actions as engine
 from core.models import Notification, SlaClock
-from orders import actions, services
+from orders.actions import orders as actions
 from orders.models import Order, OrderEvent, OrderNumberCounter, OrderStatus
+from orders.services import orders as services
 from tests.factories import OrderFactory, OrderLineFactory
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from core.models import Notification, SlaClock, SlaKind
 from core.services import sla_clock_start, sla_clocks_scan, webhook_payload
 from orders.models import Order, OrderStatus
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import PASSWORD, OrderFactory, OrderLineFactory
 from tests.processes import Worker, celery_broker, redis_server, robot, wait_until
 

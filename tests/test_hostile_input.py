@@ -25,7 +25,6 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from customers.models import Address, Contact, Customer, QualificationDocument
-from orders import spreadsheet
 from orders.models import (
     CustomerContactLog,
     ImportJob,
@@ -35,7 +34,8 @@ from orders.models import (
     OrderStatus,
     Product,
 )
-from orders.services import order_recalculate_total, order_submit
+from orders.services.orders import order_recalculate_total, order_submit
+from orders.spreadsheets import imports as spreadsheet
 from orders.tests.test_import_helpers import catalog, csv_bytes, sheet_row, xlsx_bytes
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 from tests.pdf import _run

@@ -764,7 +764,7 @@ def objects(principals) -> dict[str, int]:  # type: ignore[no-untyped-def]
     from django.contrib.auth import get_user_model
 
     from core.models import Notification
-    from orders.services import order_recalculate_total
+    from orders.services.orders import order_recalculate_total
     from tests.factories import (
         ContractFactory,
         CustomerFactory,

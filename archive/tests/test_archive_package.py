@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from archive.monthly import ArchivePackage
+from archive.models import ArchivePackage
 from orders.models import Order, OrderLine
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 from tests.pdf import pdf_text
 

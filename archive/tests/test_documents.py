@@ -248,7 +248,7 @@ def test_register_and_borrowing_pages(people, credit_report, client, django_asse
 
 def test_my_work_counts_quotations_and_borrowings_waiting_for_me(people, credit_report):
     from core.work import work_for
-    from orders import quotation_services as qs
+    from orders.services import quotations as qs
     from tests.factories import make_quotation
 
     q = make_quotation(owner=people["li"], prices=("100",), quantities=(1,))
@@ -269,7 +269,7 @@ def test_a_signed_contract_scan_is_registered_as_confidential_for_ten_years(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from customers import contract_services as cs
+    from contracts import services as cs
 
     settings.MEDIA_ROOT = str(tmp_path)
     law = make_user("legal", username="d_law")

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Group
 
-from archive.monthly import MonthClose
-from archive.services import month_close
+from archive.models import MonthClose
+from archive.month_close import month_close
 from core.errors import Forbidden
 from orders.models import Order, OrderArchivedError, OrderEvent, OrderLine, OrderStatus
 from tests.factories import OrderFactory, OrderLineFactory
@@ -91,32 +91,6 @@ def test_only_the_data_admin_closes_months(client, make_user, admin):
     assert "2026-10" in page
     bad = client.post("/reports/archive/", {"month": "2099-01"}).content.decode()
     assert 'data-field-error="month"' in bad
-
-
-def test_improvement_items_carry_over_until_done(client, make_user):
-    from archive.monthly import ImprovementItem
-    from archive.services import improvements_for
-
-    manager = make_user("sales_manager")
-    client.force_login(manager)
-    client.post(
-        "/reports/improvements/",
-        {
-            "period": "2026-09",
-            "problem": "库存不足导致延期",
-            "action": "提高安全库存",
-            "owner": manager.pk,
-            "due_date": "2026-10-31",
-            "status": "open",
-        },
-    )
-    item = ImprovementItem.objects.get()
-    assert [i.pk for i in improvements_for(year=2026, month=11)] == [item.pk]
-    client.post(f"/reports/improvements/{item.pk}/status/", {"status": "done"})
-    item.refresh_from_db()
-    assert item.status == "done" and item.done_at is not None
-    assert improvements_for(year=2027, month=1) == []
-    assert client.get("/reports/monthly/").status_code == 200
 
 
 def test_a_month_of_hundreds_of_orders_is_archived_order_by_order_in_batches(admin):

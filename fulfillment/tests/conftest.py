@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from fulfillment.models import AllocationRule, MovementKind, StockLevel, StockMovement, Warehouse
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
 
 

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from orders import services
 from orders.models import OrderStatus
+from orders.services import orders as services
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
 from tests.pdf import ARTIFACTS, pdf_font_families, pdf_text, pdf_to_png
 

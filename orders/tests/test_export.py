@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from core import spreadsheets
 from customers.spreadsheet import CUSTOMER_HEADERS
-from orders import spreadsheet
 from orders.models import Order, OrderLine, OrderStatus
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
+from orders.spreadsheets import columns, exports, imports
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -28,7 +28,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = [column.header for column in spreadsheet.COLUMNS]
+HEADERS = [column.header for column in columns.COLUMNS]
 
 
 def xlsx_rows(content: bytes) -> list[list[object]]:
@@ -109,8 +109,8 @@ class TestOrderExport:
             response = client.get(reverse("orders:export"), {"format": fmt})
             assert response.status_code == 200
             started = time.perf_counter()
-            plan = spreadsheet.plan_import(
-                spreadsheet.read_sheet(io.BytesIO(response.content), f"orders.{fmt}"),
+            plan = imports.plan_import(
+                imports.read_sheet(io.BytesIO(response.content), f"orders.{fmt}"),
                 actor=client.user,
             )
             elapsed = time.perf_counter() - started
@@ -119,7 +119,7 @@ class TestOrderExport:
             assert {row.action for row in plan.rows} == {"unchanged"}, [
                 (r.row, r.action) for r in plan.rows if r.action != "unchanged"
             ][:5]
-            result = spreadsheet.import_write(
+            result = imports.import_write(
                 plan, actor=client.user, create_missing=False, source_name=f"orders.{fmt}"
             )
             assert result.unchanged == 1000 and result.created == result.updated == 0
@@ -213,10 +213,8 @@ class TestOrderExport:
         row = dict(zip(HEADERS, text[1], strict=True))
         assert row["客户名称"] == "'" + payload and row["备注"] == "'" + payload
         # ...and the neutralised file imports back as the same text, unchanged.
-        plan = spreadsheet.plan_import(
-            spreadsheet.read_sheet(
-                io.BytesIO(client.get(reverse("orders:export")).content), "o.xlsx"
-            ),
+        plan = imports.plan_import(
+            imports.read_sheet(io.BytesIO(client.get(reverse("orders:export")).content), "o.xlsx"),
             actor=client.user,
         )
         assert plan.is_clean and plan.rows[0].action == "unchanged", plan.rows[0]
@@ -256,7 +254,7 @@ class TestCustomerAndProductExport:
             .get(reverse("orders:export_products"), {"format": "csv"})
             .content
         )
-        assert rows[0] == spreadsheet.PRODUCT_HEADERS
+        assert rows[0] == exports.PRODUCT_HEADERS
         assert rows[1][:2] == ["S-001", "服务器A型"] and rows[1][4] == ""
         rows = xlsx_rows(role_client("data_admin").get(reverse("orders:export_products")).content)
         assert rows[1][4] == 5000

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import spreadsheet
 from orders.models import Order, OrderEventKind, OrderLine
-from orders.services import order_number_next
+from orders.services.orders import order_number_next
+from orders.spreadsheets import imports
 from orders.tests.test_import_helpers import catalog, sheet_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,14 @@ def test_10000_rows_validate_and_write(make_user):
     data = xlsx_bytes(rows)
 
     started = time.perf_counter()
-    sheet = spreadsheet.read_sheet(io.BytesIO(data), "big.xlsx")
+    sheet = imports.read_sheet(io.BytesIO(data), "big.xlsx")
     read_done = time.perf_counter()
     with CaptureQueriesContext(connection) as planning:
-        plan = spreadsheet.plan_import(sheet, actor=actor)
+        plan = imports.plan_import(sheet, actor=actor)
     plan_done = time.perf_counter()
     assert plan.is_clean and len(plan.rows) == 10_000
     with CaptureQueriesContext(connection) as writing:
-        result = spreadsheet.import_write(
+        result = imports.import_write(
             plan, actor=actor, create_missing=False, source_name="big.xlsx"
         )
     write_done = time.perf_counter()

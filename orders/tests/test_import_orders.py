@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from core import spreadsheets
 from customers.models import Customer
-from orders import spreadsheet
 from orders.models import (
     ImportJob,
     ImportJobStatus,
@@ -22,7 +21,8 @@ from orders.models import (
     OrderStatus,
     Product,
 )
-from orders.services import order_number_next
+from orders.services.orders import order_number_next
+from orders.spreadsheets import imports
 from orders.tests.test_import_helpers import (
     SHEET_HEADERS,
     catalog,
@@ -42,8 +42,8 @@ def admin_user(make_user):
 
 
 def plan_of(data: bytes, name: str = "orders.xlsx", actor=None):
-    sheet = spreadsheet.read_sheet(io.BytesIO(data), name)
-    return spreadsheet.plan_import(sheet, actor=actor)
+    sheet = imports.read_sheet(io.BytesIO(data), name)
+    return imports.plan_import(sheet, actor=actor)
 
 
 def errors_of(plan) -> dict[int, list[tuple[str, str]]]:
@@ -78,23 +78,20 @@ class TestPreview:
         plan = plan_of(data, actor=admin_user)
         errors = errors_of(plan)
         assert not plan.is_clean
-        assert errors[2] == [("数量", str(spreadsheet.MSG_NUMBER % {"value": "ten"}))]
+        assert errors[2] == [("数量", str(imports.MSG_NUMBER % {"value": "ten"}))]
         assert errors[3] == [
             (
                 "总金额(元)",
-                str(spreadsheet.MSG_AMOUNT % {"amount": "49000.00", "expected": "50000.00"}),
+                str(imports.MSG_AMOUNT % {"amount": "49000.00", "expected": "50000.00"}),
             )
         ]
         assert errors[4][0][0] == "联系方式"
-        assert errors[5] == [("下单日期", str(spreadsheet.MSG_DATE % {"value": "10/05/2024"}))]
-        assert errors[6] == [("交付日期", str(spreadsheet.MSG_DELIVERY_BEFORE))]
+        assert errors[5] == [("下单日期", str(imports.MSG_DATE % {"value": "10/05/2024"}))]
+        assert errors[6] == [("交付日期", str(imports.MSG_DELIVERY_BEFORE))]
         assert errors[7] == [
             (
                 "订单编号",
-                str(
-                    spreadsheet.MSG_DIFFERENT_CUSTOMER
-                    % {"number": "202405-009", "other": "别的公司"}
-                ),
+                str(imports.MSG_DIFFERENT_CUSTOMER % {"number": "202405-009", "other": "别的公司"}),
             )
         ]
         assert all(r.action == "error" for r in plan.rows)
@@ -112,8 +109,8 @@ class TestPreview:
         )
         assert plan.is_clean and plan.needs_consent
         assert "不存在的产品" in plan.rows[0].notes[0]
-        with pytest.raises(spreadsheet.ImportRefused):
-            spreadsheet.import_write(plan, actor=admin_user, create_missing=False, source_name="x")
+        with pytest.raises(imports.ImportRefused):
+            imports.import_write(plan, actor=admin_user, create_missing=False, source_name="x")
         assert Order.objects.count() == 0
 
     def test_header_row_below_a_title_row_and_english_headers(self, admin_user):
@@ -156,7 +153,7 @@ class TestWrite:
         data = xlsx_bytes(
             [sheet_row(), sheet_row(quantity=2, amount=10000), sheet_row("202405-007")]
         )
-        _plan, result = spreadsheet.import_file(io.BytesIO(data), "old.xlsx", actor=admin_user)
+        _plan, result = imports.import_file(io.BytesIO(data), "old.xlsx", actor=admin_user)
         assert result is not None and result.created == 2 and result.lines == 3
         order = Order.objects.get(number="202405-001")
         assert order.customer == things["customer"]
@@ -181,11 +178,11 @@ class TestWrite:
         data = xlsx_bytes(
             [sheet_row("202405-007"), sheet_row("202405-003"), sheet_row("202406-002")]
         )
-        spreadsheet.import_file(io.BytesIO(data), "old.xlsx", actor=admin_user)
+        imports.import_file(io.BytesIO(data), "old.xlsx", actor=admin_user)
         assert order_number_next(on=date(2024, 5, 20)) == "202405-008"
         assert order_number_next(on=date(2024, 6, 1)) == "202406-003"
         # Importing lower numbers later never moves a counter back.
-        spreadsheet.order_number_counters_bump(numbers=["202405-001"])
+        imports.order_number_counters_bump(numbers=["202405-001"])
         assert order_number_next(on=date(2024, 5, 21)) == "202405-009"
 
     def test_status_column_maps_the_sheet_words(self, admin_user):
@@ -193,7 +190,7 @@ class TestWrite:
         headers = [*SHEET_HEADERS, "订单状态"]
         words = ["待审核", "已审核", "已发货", "运输中", "已送达", "已完成", "已取消"]
         rows = [[*sheet_row(f"202405-{i:03d}"), word] for i, word in enumerate(words, start=1)]
-        spreadsheet.import_file(
+        imports.import_file(
             io.BytesIO(xlsx_bytes(rows, headers=headers)), "s.xlsx", actor=admin_user
         )
         got = dict(Order.objects.values_list("number", "status"))
@@ -220,10 +217,10 @@ class TestWrite:
             )
         ]
         data = xlsx_bytes(rows)
-        plan, result = spreadsheet.import_file(io.BytesIO(data), "n.xlsx", actor=admin_user)
+        plan, result = imports.import_file(io.BytesIO(data), "n.xlsx", actor=admin_user)
         assert result is None and plan.needs_consent
         assert not Customer.objects.exists()
-        plan, result = spreadsheet.import_file(
+        plan, result = imports.import_file(
             io.BytesIO(data), "n.xlsx", actor=admin_user, create_missing=True
         )
         assert result is not None and result.customers == 1 and result.products == 1
@@ -237,7 +234,7 @@ class TestWrite:
     def test_owner_matched_by_name(self, admin_user):
         catalog()
         zhang = UserFactory(username="zhang", last_name="张", first_name="伟")
-        spreadsheet.import_file(
+        imports.import_file(
             io.BytesIO(xlsx_bytes([sheet_row(owner="张伟")])), "o.xlsx", actor=admin_user
         )
         assert Order.objects.get().owner == zhang
@@ -245,7 +242,7 @@ class TestWrite:
     def test_reimport_is_unchanged_and_a_changed_line_is_an_update(self, admin_user):
         catalog()
         data = xlsx_bytes([sheet_row(), sheet_row(quantity=2, amount=10000)])
-        spreadsheet.import_file(io.BytesIO(data), "a.xlsx", actor=admin_user)
+        imports.import_file(io.BytesIO(data), "a.xlsx", actor=admin_user)
         plan = plan_of(data, actor=admin_user)
         assert [r.action for r in plan.rows] == ["unchanged", "unchanged"]
 
@@ -254,7 +251,7 @@ class TestWrite:
         )
         plan = plan_of(changed, actor=admin_user)
         assert [r.action for r in plan.rows] == ["unchanged", "update", "new_line"]
-        spreadsheet.import_write(plan, actor=admin_user, create_missing=False, source_name="b.xlsx")
+        imports.import_write(plan, actor=admin_user, create_missing=False, source_name="b.xlsx")
         order = Order.objects.get()
         assert order.total_amount == Decimal("70000.00")
         assert order.lines.count() == 3
@@ -273,9 +270,9 @@ class TestWrite:
         def boom(**kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(spreadsheet, "order_number_counters_bump", boom)
+        monkeypatch.setattr(imports, "order_number_counters_bump", boom)
         with pytest.raises(RuntimeError):
-            spreadsheet.import_file(io.BytesIO(data), "a.xlsx", actor=admin_user)
+            imports.import_file(io.BytesIO(data), "a.xlsx", actor=admin_user)
         assert not Order.objects.exists() and not OrderLine.objects.exists()
 
 
@@ -285,7 +282,7 @@ class TestEncodingsAndHostileFiles:
         data = csv_bytes([sheet_row(note="请于周五前送达，谢谢")], encoding="gbk")
         with pytest.raises(UnicodeDecodeError):
             data.decode("utf-8")
-        plan, result = spreadsheet.import_file(io.BytesIO(data), "gbk.csv", actor=admin_user)
+        plan, result = imports.import_file(io.BytesIO(data), "gbk.csv", actor=admin_user)
         assert result is not None, plan.error_rows
         order = Order.objects.get()
         assert order.customer.name == "科技有限公司"
@@ -295,7 +292,7 @@ class TestEncodingsAndHostileFiles:
     def test_utf8_bom_csv_imports(self, admin_user):
         catalog()
         data = b"\xef\xbb\xbf" + csv_bytes([sheet_row()])
-        _plan, result = spreadsheet.import_file(io.BytesIO(data), "bom.csv", actor=admin_user)
+        _plan, result = imports.import_file(io.BytesIO(data), "bom.csv", actor=admin_user)
         assert result is not None and Order.objects.get().number == "202405-001"
 
     def test_formula_cells_are_refused_row_by_row(self, admin_user):
@@ -305,8 +302,8 @@ class TestEncodingsAndHostileFiles:
         )
         plan = plan_of(data, actor=admin_user)
         errors = errors_of(plan)
-        assert errors[2] == [("备注", str(spreadsheet.MSG_FORMULA))]
-        assert errors[3] == [("总金额(元)", str(spreadsheet.MSG_FORMULA))]
+        assert errors[2] == [("备注", str(imports.MSG_FORMULA))]
+        assert errors[3] == [("总金额(元)", str(imports.MSG_FORMULA))]
 
     def test_upload_views_refuse_hostile_files_and_change_nothing(self, role_client, settings):
         client = role_client("data_admin")
@@ -335,7 +332,7 @@ class TestEncodingsAndHostileFiles:
         assert not ImportJob.objects.exists()
 
         response = client.post(url, {"file": formula}, follow=True)
-        assert str(spreadsheet.MSG_FORMULA) in response.content.decode()
+        assert str(imports.MSG_FORMULA) in response.content.decode()
         job = ImportJob.objects.get()
         assert job.status == ImportJobStatus.INVALID
         response = client.post(reverse("orders:import_run", args=[job.pk]), follow=True)
@@ -400,7 +397,7 @@ class TestPages:
         from orders import tasks
 
         catalog()
-        monkeypatch.setattr(spreadsheet, "ASYNC_ROWS", 3)
+        monkeypatch.setattr(imports, "ASYNC_ROWS", 3)
         queued: list[tuple[str, int]] = []
         monkeypatch.setattr(
             tasks.import_job_validate, "delay", lambda pk: queued.append(("validate", pk))
@@ -444,7 +441,7 @@ class TestPages:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
         catalog()
-        monkeypatch.setattr(spreadsheet, "ASYNC_ROWS", 3)
+        monkeypatch.setattr(imports, "ASYNC_ROWS", 3)
         monkeypatch.setattr(tasks.import_job_validate, "delay", down)
         client = role_client("data_admin")
         rows = [sheet_row(f"202405-{i:03d}") for i in range(1, 6)]

@@ -12,8 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.errors import Forbidden, ReadOnly, WrongState
 from core.models import Notification
 from customers.models import PaymentRecord
-from orders import services, spreadsheet
-from orders.exceptions import OrderError, OrderPermissionDenied
+from orders.exceptions.orders import OrderError, OrderPermissionDenied
 from orders.models import (
     CustomerContactLog,
     Order,
@@ -23,6 +22,8 @@ from orders.models import (
     OrderEventKind,
     OrderStatus,
 )
+from orders.services import orders as services
+from orders.spreadsheets import imports
 from orders.tests.conftest import give_licence
 from orders.tests.test_import_helpers import SHEET_HEADERS, catalog, sheet_row, xlsx_bytes
 from orders.tests.test_order_entry import entry_data
@@ -244,9 +245,7 @@ def test_imported_orders_enter_their_recorded_state_through_the_transition(data_
         [*sheet_row("202405-002"), "已取消"],
         [*sheet_row("202405-003"), ""],
     ]
-    spreadsheet.import_file(
-        io.BytesIO(xlsx_bytes(rows, headers=headers)), "old.xlsx", actor=data_admin
-    )
+    imports.import_file(io.BytesIO(xlsx_bytes(rows, headers=headers)), "old.xlsx", actor=data_admin)
     got = {
         order.number: (
             order.status,
@@ -274,12 +273,12 @@ def test_imported_orders_enter_their_recorded_state_through_the_transition(data_
 def test_only_an_importer_writes_imported_orders(make_user):
     catalog()
     assistant = make_user("sales_assistant")
-    plan = spreadsheet.plan_import(
-        spreadsheet.read_sheet(io.BytesIO(xlsx_bytes([sheet_row()])), "x.xlsx"), actor=assistant
+    plan = imports.plan_import(
+        imports.read_sheet(io.BytesIO(xlsx_bytes([sheet_row()])), "x.xlsx"), actor=assistant
     )
     assert plan.is_clean
     with pytest.raises(OrderPermissionDenied):
-        spreadsheet.import_write(plan, actor=assistant, create_missing=False, source_name="x")
+        imports.import_write(plan, actor=assistant, create_missing=False, source_name="x")
     assert not Order.objects.exists() and not OrderEvent.objects.exists()
 
 

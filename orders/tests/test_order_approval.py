@@ -12,9 +12,9 @@ from core.actions import on
 from core.errors import DomainError, Forbidden, WrongState
 from core.models import Notification
 from customers.models import PaymentRecord
-from orders import services
-from orders.exceptions import OrderError
+from orders.exceptions.orders import OrderError
 from orders.models import Order, OrderChange, OrderStatus
+from orders.services import orders as services
 from orders.tests.conftest import give_licence
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
@@ -379,7 +379,7 @@ def test_approval_inbox_lists_oldest_first_without_my_own_orders(
 
 
 def test_approval_inbox_pages_the_oldest_first(client, assistant, manager, monkeypatch):
-    from orders import approval_views
+    from orders.views import approvals as approval_views
 
     monkeypatch.setattr(approval_views, "INBOX_PAGE_SIZE", 3)
     orders = [pending_approval(assistant, quantity=1, price="100") for _ in range(5)]

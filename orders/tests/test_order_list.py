@@ -128,7 +128,7 @@ class TestCounterTable:
         assert grouped and all("orders_orderstatuscount" in sql for sql in grouped)
 
     def test_a_new_order_and_a_status_change_show_at_once(self, viewer, make_user):
-        from orders import services
+        from orders.services import orders as services
 
         assistant = make_user("sales_assistant")
         OrderFactory.create_batch(2, status=OrderStatus.PENDING_REVIEW)

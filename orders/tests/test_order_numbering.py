@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 
 from orders.models import Order, OrderStatus
-from orders.services import order_number_next, order_submit
+from orders.services.orders import order_number_next, order_submit
 from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 
 

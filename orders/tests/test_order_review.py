@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import Notification, SlaClock, SlaKind
 from orders.models import Order, OrderStatus
-from orders.services import order_submit
+from orders.services.orders import order_submit
 from orders.tests.conftest import give_licence
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,7 +43,7 @@ def test_reviewer_asks_for_information_and_the_clarification_clock_starts(
 
 
 def test_clarification_clock_counts_two_working_hours(reviewer, submitted, monkeypatch):
-    from orders import services
+    from orders.services import orders as services
 
     friday_evening = datetime(2026, 11, 20, 17, 30, tzinfo=SHANGHAI)
     monkeypatch.setattr(timezone, "now", lambda: friday_evening)

@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.models import ContractStatus
 from core.errors import Forbidden, WrongState
-from customers.contracts import ContractStatus
-from orders import quotation_services as qs
-from orders.models import Order, OrderEvent, OrderStatus
-from orders.quotations import Quotation, QuotationStatus
+from orders.models import Order, OrderEvent, OrderStatus, Quotation, QuotationStatus
+from orders.services import quotations as qs
 from tests.factories import ContractFactory, CustomerFactory, OrderFactory, make_quotation
 from tests.pdf import ARTIFACTS, pdf_font_families, pdf_text, pdf_to_png
 

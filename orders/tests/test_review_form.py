@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from orders.models import CustomerContactLog, Order, OrderEvent, OrderEventKind, OrderStatus
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 from tests.pdf import ARTIFACTS, pdf_font_families, pdf_fonts, pdf_text, pdf_to_png
 

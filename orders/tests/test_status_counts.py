@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Count, Sum
 
-from orders import services
 from orders.models import Order, OrderStatus, OrderStatusCount
+from orders.services import orders as services
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from orders import services
 from orders.models import Order, OrderStatus
+from orders.services import orders as services
 from tests.factories import PASSWORD, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from orders.models import Order
-from orders.quotations import Quotation
+from orders.models import Order, Quotation
 from tests.e2e.conftest import zh
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory, UserFactory
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import PASSWORD, OrderFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

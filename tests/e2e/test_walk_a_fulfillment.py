@@ -17,7 +17,7 @@ from core.services import sla_clocks_scan
 from fulfillment import services
 from fulfillment.models import AllocationRule, Warehouse
 from orders.models import OrderStatus
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import (
     PASSWORD,
     ContactFactory,

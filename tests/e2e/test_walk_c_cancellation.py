@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from core.actions import perform
 from fulfillment import services
 from fulfillment.models import AllocationRule, MovementKind, StockLevel, StockMovement, Warehouse
-from orders.services import order_recalculate_total
+from orders.services.orders import order_recalculate_total
 from tests.factories import PASSWORD, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -1,0 +1,99 @@
+"""The data admin's pages: closing a month and the month's archive packages.
+
+Routed by archive/month_close_urls.py, which the reports URLs mount under
+``/reports/archive/`` (URL names ``reports:archive``, ``reports:packages``, …).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from archive.models import ArchivePackage, MonthClose, PackageStatus
+from archive.month_close import month_close
+from archive.packages import package_request
+from core.uploads import private_file_response
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text=gettext_lazy("Completed and cancelled orders of this month become read-only."),
+    )
+
+    def clean_month(self) -> tuple[int, int]:
+        try:
+            year, month = (int(part) for part in self.cleaned_data["month"].split("-"))
+            if not 1 <= month <= 12:
+                raise ValueError
+        except ValueError as exc:
+            raise forms.ValidationError(gettext_lazy("Choose a month, e.g. 2026-11.")) from exc
+        today = timezone.localdate()
+        if (year, month) > (today.year, today.month):
+            raise forms.ValidationError(gettext_lazy("A month can be closed once it has begun."))
+        return year, month
+
+
+def _require_archivist(request: HttpRequest) -> None:
+    if not request.user.has_perm("orders.archive_order"):
+        raise PermissionDenied
+
+
+def month_close_page(request: HttpRequest) -> HttpResponse:
+    _require_archivist(request)
+    form = MonthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        year, month = form.cleaned_data["month"]
+        close = month_close(actor=request.user, year=year, month=month)
+        messages.success(
+            request,
+            _("%(period)s closed: %(archived)s orders archived, %(open)s open orders carried over.")
+            % {"period": close.period, "archived": close.archived, "open": close.carried_over},
+        )
+        return redirect("reports:archive")
+    closes = MonthClose.objects.select_related("closed_by")[:24]
+    return render(
+        request,
+        "archive/month_close.html",
+        {"form": form, "closes": closes},
+    )
+
+
+@require_POST
+def package_request_view(request: HttpRequest) -> HttpResponse:
+    """Start building a month's archive package (a Celery task; the page shows progress)."""
+    _require_archivist(request)
+    form = MonthForm(request.POST)
+    if form.is_valid():
+        year, month = form.cleaned_data["month"]
+        package = package_request(actor=request.user, period=f"{year}-{month:02d}")
+        package.refresh_from_db(fields=["status", "error"])  # queued after its commit
+        if package.status == PackageStatus.FAILED:
+            messages.error(request, package.error)
+        else:
+            messages.success(request, _("The archive package is being built."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("month", [])))
+    return redirect("reports:archive")
+
+
+def packages_fragment(request: HttpRequest) -> HttpResponse:
+    """The package list; refreshed by htmx every two seconds while one is being built."""
+    _require_archivist(request)
+    packages = list(ArchivePackage.objects.select_related("requested_by")[:12])
+    busy = any(p.status in ("pending", "running") for p in packages)
+    return render(request, "archive/_packages.html", {"packages": packages, "busy": busy})
+
+
+def package_download(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_archivist(request)
+    package = get_object_or_404(ArchivePackage, pk=pk, status=PackageStatus.DONE)
+    return private_file_response(package.file, f"订单归档-{package.period}.zip", inline=False)

@@ -1,0 +1,249 @@
+"""Internal approval: the inbox, approve / return, credit hold, cancellation and late changes.
+
+Each step runs through ``core.web.run_step``; who may take it is the action's predicate
+(orders/predicates/orders.py), the inbox lists by the same four-eyes rule.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Max, Min, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.actions import refusal
+from core.errors import DomainError, user_message
+from core.web import back_to, refused, run_step
+from customers.selectors import credit_figures, credit_status_from
+from orders.forms.orders import OrderChangeForm
+from orders.models import ApprovalPolicy, Order, OrderChange, OrderChangeStatus, OrderStatus
+from orders.predicates.orders import exclude_authored
+from orders.services import orders as services
+
+
+def _order(pk: int) -> Order:
+    return get_object_or_404(Order.objects.select_related("customer", "owner", "created_by"), pk=pk)
+
+
+# Oldest first, a page at a time (at a million orders, ~900 waited at once).
+INBOX_PAGE_SIZE = 50
+
+
+def approval_inbox(request: HttpRequest) -> HttpResponse:
+    """What waits for my approval, oldest first, with the hints an approver needs."""
+    user = request.user
+    statuses = []
+    if user.has_perm("orders.approve_order"):
+        statuses.append(OrderStatus.PENDING_APPROVAL)
+    if user.has_perm("orders.approve_large_order"):
+        statuses.append(OrderStatus.PENDING_DIRECTOR)
+    if not statuses:
+        raise PermissionDenied
+    # Four eyes: never offered an order one entered, owns or whose lines one edited.
+    waiting = exclude_authored(Order.objects.filter(status__in=statuses), user)
+    paginator = Paginator(
+        waiting.select_related("customer", "owner")
+        .annotate(
+            max_discount=Max("lines__discount_percent"),
+            lowest_price_ratio=Min(
+                F("lines__unit_price") * 100 / F("lines__product__list_price"),
+                filter=Q(lines__product__list_price__gt=0),
+            ),
+        )
+        .order_by("submitted_at", "pk"),
+        INBOX_PAGE_SIZE,
+    )
+    # Counted without the per-line aggregates of the rows.
+    paginator.count = waiting.count()
+    page = paginator.get_page(request.GET.get("page"))
+    orders = list(page.object_list)
+    policy = ApprovalPolicy.current()
+    figures = (
+        credit_figures(customer_ids=[order.customer_id for order in orders])
+        if user.has_perm("customers.view_credit")
+        else None
+    )
+    rows = [
+        {
+            "order": order,
+            "credit": None
+            if figures is None
+            else credit_status_from(
+                customer=order.customer,
+                figures=figures.get(order.customer_id),
+                order_amount=order.total_amount,
+                minimum_collection_rate=policy.minimum_collection_rate,
+            ),
+        }
+        for order in orders
+    ]
+    changes = (
+        OrderChange.objects.filter(status=OrderChangeStatus.PENDING)
+        .exclude(requested_by=user)
+        .filter(order__in=exclude_authored(Order.objects.all(), user))
+        .select_related("order", "requested_by")
+        if user.has_perm("orders.approve_cancellation")
+        else []
+    )
+    cancels = (
+        exclude_authored(Order.objects.filter(cancel_requested_at__isnull=False), user)
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.ARCHIVED])
+        .exclude(cancel_requested_by=user)
+        .select_related("customer", "cancel_requested_by")
+        if user.has_perm("orders.approve_cancellation")
+        else []
+    )
+    return render(
+        request,
+        "orders/approval_inbox.html",
+        {
+            "rows": rows,
+            "page_obj": page,
+            "changes": changes,
+            "cancels": cancels,
+            "policy": policy,
+        },
+    )
+
+
+@require_POST
+def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one approve button: the manager's approval, or the director's final one."""
+    order = _order(pk)
+    note = request.POST.get("note", "")
+    if order.status == OrderStatus.PENDING_DIRECTOR:
+        return run_step(
+            request,
+            lambda: services.order_director_approve(actor=request.user, order=order, note=note),
+            success=_("Approved: the order is confirmed."),
+            back=order.get_absolute_url(),
+        )
+    try:
+        order = services.order_approve(actor=request.user, order=order, note=note)
+    except DomainError as exc:
+        return refused(request, exc, back=order.get_absolute_url())
+    if order.credit_hold:
+        messages.warning(
+            request,
+            _("The credit check failed; the order is on credit hold: %(reasons)s")
+            % {"reasons": order.credit_hold_reason},
+        )
+    elif order.status == OrderStatus.PENDING_DIRECTOR:
+        messages.success(request, _("Approved; the order now waits for the sales director."))
+    else:
+        messages.success(request, _("Approved: the order is confirmed."))
+    return redirect(back_to(request, order.get_absolute_url()))
+
+
+@require_POST
+def order_return(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.order_return(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The order was returned to its creator."),
+        back=order.get_absolute_url(),
+    )
+
+
+@require_POST
+def order_credit_release(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.order_credit_release(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The credit hold was released."),
+        back=order.get_absolute_url(),
+    )
+
+
+@require_POST
+def order_cancel_request(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.order_cancel_request(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        ),
+        success=_("The cancellation was requested; a sales manager decides."),
+        back=order.get_absolute_url(),
+    )
+
+
+@require_POST
+def order_cancel_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    note = request.POST.get("note", "")
+    if request.POST.get("decision") == "approve":
+        return run_step(
+            request,
+            lambda: services.order_cancel_approve(actor=request.user, order=order, note=note),
+            success=_("The order was cancelled."),
+            back=order.get_absolute_url(),
+        )
+    return run_step(
+        request,
+        lambda: services.order_cancel_decline(actor=request.user, order=order, note=note),
+        success=_("The cancellation was declined."),
+        back=order.get_absolute_url(),
+    )
+
+
+def order_change(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(pk)
+    # The form is offered only where the step could run (archived, state, person).
+    error = refusal("order.change", request.user, order)
+    if error is not None:
+        return refused(request, error, back=order.get_absolute_url())
+    lines = list(order.lines.select_related("product"))
+    form = OrderChangeForm(request.POST or None, order=order, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.order_change(
+                actor=request.user,
+                order=order,
+                payload=form.payload(),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                return refused(request, exc, back=order.get_absolute_url())
+            form.add_error(None, user_message(exc))
+        else:
+            if change.status == OrderChangeStatus.APPLIED:
+                messages.success(request, _("The change was applied."))
+            else:
+                messages.info(
+                    request,
+                    _("The change window has passed: the change waits for a sales manager."),
+                )
+            return redirect(order)
+    return render(
+        request, "orders/order_change.html", {"order": order, "form": form, "lines": lines}
+    )
+
+
+@require_POST
+def order_change_decide(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
+    change = get_object_or_404(
+        OrderChange.objects.select_related("order"), pk=change_pk, order_id=pk
+    )
+    approve = request.POST.get("decision") == "approve"
+    return run_step(
+        request,
+        lambda: services.order_change_decide(
+            actor=request.user, change=change, approve=approve, note=request.POST.get("note", "")
+        ),
+        success=_("The change was approved and applied.")
+        if approve
+        else _("The change was declined."),
+        back=change.order.get_absolute_url(),
+    )

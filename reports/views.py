@@ -1,0 +1,280 @@
+"""Pages of the reports app: the monthly review report (page, PDF, XLSX), the dashboards
+with drill-down, and the improvement list. Thin: request → selector / service → page."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from archive.periods import month_bounds
+from core.pdf import content_disposition, pdf_response
+from core.roles import SALES_MANAGER, has_role
+from reports import charts
+from reports.forms import ImprovementForm
+from reports.models import ImprovementItem, ImprovementStatus
+from reports.selectors import MonthlyReport, dashboard, improvements_for, monthly_report_cached
+from reports.services import improvement_save
+
+
+def _require_report_role(request: HttpRequest) -> None:
+    if not request.user.has_perm("archive.view_reports"):
+        raise PermissionDenied
+
+
+def _month(request: HttpRequest) -> tuple[int, int]:
+    """?month=YYYY-MM, default this month; junk falls back to this month."""
+    today = timezone.localdate()
+    raw = request.GET.get("month", "")
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        date(year, month, 1)
+    except ValueError:
+        return today.year, today.month
+    return year, month
+
+
+def _charts(report: MonthlyReport) -> dict[str, Any]:
+    extra = {}
+    satisfaction = report.extra.get("satisfaction")
+    if satisfaction:
+        extra["satisfaction"] = charts.bar_chart(
+            [(f"{score} ★", count) for score, count in satisfaction["distribution"]],
+            title=_("Satisfaction (follow-up visits)"),
+        )
+        if satisfaction["issue_types"]:
+            extra["issues"] = charts.pie_chart(
+                [(str(row["label"]), row["count"]) for row in satisfaction["issue_types"]],
+                title=_("Acceptance issues by type"),
+            )
+    return extra | {
+        "trend": charts.column_chart(
+            [(row["label"][5:], row["amount"]) for row in report.trend],
+            title=_("Order amount, last 12 months (CNY)"),
+        ),
+        "region": charts.bar_chart(
+            [(row["label"], row["amount"]) for row in report.by_region],
+            title=_("Amount by region (CNY)"),
+        ),
+        "channel": charts.pie_chart(
+            [(row["label"], row["orders"]) for row in report.by_channel],
+            title=_("Orders by source channel"),
+        ),
+        "stages": charts.bar_chart(
+            [(str(row["label"]), row["median_hours"] or 0) for row in report.stages],
+            title=_("Median hours per stage"),
+        ),
+    }
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    year, month = _month(request)
+    report = monthly_report_cached(year=year, month=month, fresh=request.GET.get("fresh") == "1")
+    return {
+        "report": report,
+        "improvements": improvements_for(year=year, month=month),
+        "charts": _charts(report),
+        "company": settings.PORTAL_COMPANY,
+        "document_title": _("Monthly order review report"),
+        "printed_at": timezone.localtime(),
+        "month_value": f"{year}-{month:02d}",
+        "orders_url": reverse("orders:list"),
+    }
+
+
+def monthly_review(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    return render(request, "reports/report.html", _context(request))
+
+
+def monthly_review_pdf(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    context = _context(request)
+    name = f"{_('Monthly order review report')}-{context['month_value']}.pdf"
+    return pdf_response("reports/report_pdf.html", context, filename=name, request=request)
+
+
+def monthly_review_xlsx(request: HttpRequest) -> HttpResponse:
+    """The report's tables, one sheet each."""
+    from openpyxl import Workbook
+
+    _require_report_role(request)
+    report = _context(request)["report"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Summary")
+    sheet.append(
+        [_("Month"), _("Orders"), _("Amount (CNY)"), _("Cancelled"), _("Number of customers")]
+    )
+    for label, totals in (
+        (report.label, report.totals),
+        (_("Previous month"), report.previous),
+        (_("Same month last year"), report.last_year),
+    ):
+        sheet.append(
+            [label, totals.orders, float(totals.amount), totals.cancelled, totals.customers]
+        )
+    tables = [
+        (
+            _("By customer"),
+            [_("Customer"), _("Orders"), _("Amount (CNY)")],
+            [[r["customer__name"], r["orders"], float(r["amount"])] for r in report.by_customer],
+        ),
+        (
+            _("By product"),
+            [_("Code"), _("Product"), _("Quantity"), _("Amount (CNY)")],
+            [
+                [r["product__code"], r["product__name"], float(r["quantity"]), float(r["amount"])]
+                for r in report.by_product
+            ],
+        ),
+        (
+            _("By region"),
+            [_("Region"), _("Orders"), _("Amount (CNY)")],
+            [[str(r["label"]), r["orders"], float(r["amount"])] for r in report.by_region],
+        ),
+        (
+            _("By channel"),
+            [_("Source channel"), _("Orders"), _("Amount (CNY)")],
+            [[str(r["label"]), r["orders"], float(r["amount"])] for r in report.by_channel],
+        ),
+        (
+            _("Stages"),
+            [_("Stage"), _("Average hours"), _("Median hours"), _("Orders")],
+            [
+                [str(r["label"]), r["avg_hours"], r["median_hours"], r["orders"]]
+                for r in report.stages
+            ],
+        ),
+        (
+            _("Late orders"),
+            [
+                _("Order number"),
+                _("Customer"),
+                _("Promised"),
+                _("Delivered"),
+                _("Days late"),
+                _("Reason"),
+            ],
+            [
+                [
+                    r["number"],
+                    r["customer"],
+                    r["promised"],
+                    r["delivered"],
+                    r["days_late"],
+                    r["reason"],
+                ]
+                for r in report.late_orders
+            ],
+        ),
+    ]
+    for title, header, rows in tables:
+        ws = book.create_sheet(str(title)[:31])
+        ws.append([str(h) for h in header])
+        for row in rows:
+            # Our own figures and names; neutralise formula-like text all the same.
+            ws.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"{_('Monthly order review report')}-{report.label}.xlsx"
+    response["Content-Disposition"] = content_disposition(name, inline=False)
+    return response
+
+
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """This month (or ?month=) by customer, product and region; every number drills down."""
+    _require_report_role(request)
+    year, month = _month(request)
+    start, end = month_bounds(year, month)
+    group = request.GET.get("by", "customer")
+    if group not in ("customer", "product", "region"):
+        group = "customer"
+    rows = dashboard(start=start, end=end, group=group)
+    from customers.models import Region
+
+    regions = dict(Region.choices)
+    base = f"{reverse('orders:list')}?date_from={start.isoformat()}&date_to={end.isoformat()}"
+    for row in rows:
+        if group == "customer":
+            row["label"], row["url"] = (
+                row["customer__name"],
+                f"{base}&customer={row['customer_id']}",
+            )
+        elif group == "product":
+            row["label"] = f"{row['product__code']} {row['product__name']}"
+            row["url"] = f"{base}&q={row['product__code']}"
+        else:
+            row["label"] = regions.get(row["customer__region"], row["customer__region"])
+            row["url"] = f"{base}&region={row['customer__region']}"
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "rows": rows,
+            "group": group,
+            "month_value": f"{year}-{month:02d}",
+            "start": start,
+            "end": end,
+            "orders_base": base,
+        },
+    )
+
+
+# --- the improvement list ----------------------------------------------------------------
+
+
+def _may_manage_improvements(request: HttpRequest) -> bool:
+    return request.user.is_superuser or has_role(request.user, SALES_MANAGER)
+
+
+def improvements(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    may_manage = _may_manage_improvements(request)
+    form = ImprovementForm(
+        request.POST or None, initial={"period": timezone.localdate().strftime("%Y-%m")}
+    )
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            improvement_save(actor=request.user, item=form.save(commit=False))
+            messages.success(request, _("The improvement item was saved."))
+            return redirect("reports:improvements")
+    items = ImprovementItem.objects.select_related("owner")
+    return render(
+        request,
+        "reports/improvements.html",
+        {
+            "form": form,
+            "items": items,
+            "may_manage": may_manage,
+            "statuses": ImprovementStatus.choices,
+        },
+    )
+
+
+@require_POST
+def improvement_status(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _may_manage_improvements(request):
+        raise PermissionDenied
+    item = get_object_or_404(ImprovementItem, pk=pk)
+    status = request.POST.get("status", "")
+    if status in ImprovementStatus.values:
+        item.status = status
+        improvement_save(actor=request.user, item=item)
+    return redirect("reports:improvements")
