@@ -58,7 +58,7 @@ db-stop: $(STAMP)
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
 
-## Benchmarks at scale (issue 12): a separate database, 1M orders, bench/RESULTS.md.
+## Benchmarks at scale: a separate database, 1M orders, bench/RESULTS.md.
 ## BENCH_ORDERS=100000 for a quick run; BENCH_ARGS="--no-load-test" etc. are passed on.
 BENCH_DB ?= bench_portal
 BENCH_ORDERS ?= 1000000

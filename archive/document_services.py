@@ -7,7 +7,7 @@ The rules (查閱與借閱, 保密管理):
   every view and download of a confidential document is logged, refusals included;
 * a borrowing needs the department head (sales_manager) and the sales head
   (sales_director), and the general manager when a confidential document is in it;
-  four eyes at every step; the due-back clock (DESIGN.md §5) reminds the borrower;
+  four eyes at every step; the due-back clock (docs/workflow.md §5) reminds the borrower;
 * the data admin confirms the disposal of documents past their retention.
 
 Borrowing and disposal are actions of the engine (archive/actions.py, core.actions);

@@ -6,7 +6,7 @@ order attachments, signed contract scans) or a generated PDF copy kept when it
 was downloaded — has one :class:`Document` row: category, confidentiality,
 retention period (by category, from settings) and disposal date. The archive
 reads every app's documents through the registry in archive/registry.py and
-writes only its own tables (DESIGN.md §3).
+writes only its own tables (docs/architecture.md).
 """
 
 from __future__ import annotations

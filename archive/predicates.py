@@ -1,4 +1,4 @@
-"""Who may take which step in the archive — DESIGN.md §2 in one place.
+"""Who may take which step in the archive — docs/workflow.md §2 in one place.
 
 ``rules`` predicates over ``(user, borrowing)`` or ``(user, document)``; the actions in
 archive/actions.py use them, and so do the pages (``core.actions.allowed``).

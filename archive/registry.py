@@ -61,14 +61,14 @@ def source_for(obj_or_model: Any) -> DocumentSource | None:
 
 
 def lower_app_sources() -> list[DocumentSource]:
-    """The lower apps' models that hold documents (DESIGN.md §3: the archive reads everything)."""
+    """The lower apps' models that hold documents (docs/architecture.md: the archive reads everything)."""
     from archive.models import Confidentiality, DocumentCategory
 
     return [
         DocumentSource(
             model="customers.QualificationDocument",
             file_field="file",
-            # Credit reports are credit data: confidential (DESIGN.md §2, 保密範圍).
+            # Credit reports are credit data: confidential (docs/workflow.md §2, 保密範圍).
             category=lambda d: (
                 DocumentCategory.CREDIT_FILE
                 if d.kind == "credit_report"
@@ -89,7 +89,7 @@ def lower_app_sources() -> list[DocumentSource]:
             model="contracts.Contract",
             file_field="signed_scan",
             category=lambda c: DocumentCategory.CONTRACT,
-            # Contract terms (price, delivery, payment) are confidential (DESIGN.md §2).
+            # Contract terms (price, delivery, payment) are confidential (docs/workflow.md §2).
             confidentiality=lambda c: Confidentiality.CONFIDENTIAL,
             title=lambda c: f"{c.number} · {c.customer.name} · {c.title}",
             file_name=lambda c: c.signed_scan_name or f"{c.number}.pdf",

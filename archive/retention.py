@@ -1,6 +1,6 @@
 """Retention periods by document category (保管期限).
 
-The seed leaves the years as "[X]"; these defaults are the usual practice in
+The company's rules leave the years open; these defaults are the usual practice in
 China (contracts: the 10 years of civil-law limitation and tax-record practice).
 Override any of them with the ``ARCHIVE_RETENTION_YEARS`` setting, e.g.
 ``{"contract": 15}``.

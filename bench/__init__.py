@@ -1,4 +1,4 @@
-"""Performance benchmarks of the order portal at scale (issue 12).
+"""Performance benchmarks of the order portal at scale.
 
 ``python -m bench.generate --orders 1000000`` loads a realistic data set with
 PostgreSQL COPY; ``python -m bench.run`` times the pages and services against

@@ -1,4 +1,4 @@
-"""The daily mix of 50 users against gunicorn on loopback (issue 12).
+"""The daily mix of 50 users against gunicorn on loopback.
 
 Started by bench/loadtest.py (``make bench``), or by hand::
 

@@ -1,4 +1,4 @@
-"""The benchmark suite (issue 12): pages, report, import, scan, concurrency, load test.
+"""The benchmark suite: pages, report, import, scan, concurrency, load test.
 
 Usage (after ``python -m bench.generate``)::
 

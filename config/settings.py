@@ -257,7 +257,7 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout":
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # The database is the source of truth for deadlines (DESIGN.md §3): a short
+    # The database is the source of truth for deadlines (docs/architecture.md): a short
     # scan every minute finds what is due, so a missed run is caught by the next.
     "scan-sla-clocks": {
         "task": "core.scan_sla_clocks",

@@ -35,7 +35,7 @@ class ContractsConfig(AppConfig):
             "contracts.view_contractamendment",
         )
         # Sales staff draft and sign; the supervisor (sales manager) reviews, legal gives
-        # the legal review; the manager puts contracts in force and ends them (DESIGN.md §2).
+        # the legal review; the manager puts contracts in force and ends them (docs/workflow.md §2).
         r.grant((r.SALES_ASSISTANT, r.ACCOUNT_MANAGER), "contracts.add_contract")
         r.grant((r.SALES_ASSISTANT, r.SALES_MANAGER), "contracts.sign_contract")
         r.grant((r.SALES_MANAGER,), "contracts.review_contract", "contracts.end_contract")

@@ -1,4 +1,4 @@
-"""Who may take which step on a contract or an amendment — DESIGN.md §2 in one place.
+"""Who may take which step on a contract or an amendment — docs/workflow.md §2 in one place.
 
 ``rules`` predicates over ``(user, contract)`` or ``(user, amendment)``; the actions in
 contracts/actions.py use them, and so do the pages (``core.actions.allowed``).

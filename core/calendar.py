@@ -1,4 +1,4 @@
-"""The business calendar: working hours and working days in China (DESIGN.md §5).
+"""The business calendar: working hours and working days in China (docs/workflow.md §5).
 
 A day is a working day when
 

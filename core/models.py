@@ -1,7 +1,7 @@
 """Core's shared models: the business calendar's overrides, SLA clocks, notifications.
 
 Roles, audit and uploads live in their own modules; these tables are the ones
-every business app writes through core's services (DESIGN.md §5).
+every business app writes through core's services (docs/workflow.md §5).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class CalendarOverride(models.Model):
 
 
 class SlaKind(models.TextChoices):
-    """The deadlines of the customer's process (DESIGN.md §5)."""
+    """The deadlines of the customer's process (docs/workflow.md §5)."""
 
     CLARIFICATION = "clarification", _("Clarification")
     PREPARATION_CHECKIN = "preparation_checkin", _("Preparation check-in")

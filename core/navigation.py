@@ -1,7 +1,7 @@
 """Registries the business apps fill at start-up (AppConfig.ready()).
 
 Core draws the navigation bar and the role home pages from them without
-importing any business app (DESIGN.md §3, layering).
+importing any business app (docs/architecture.md, layering).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@
   confidentiality, borrowing, access log) answers. With no guard registered
   every file is open to whoever passed the view's own permission check.
 
-DESIGN.md §3: core knows no business app; the apps fill these at start-up.
+docs/architecture.md: core knows no business app; the apps fill these at start-up.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """PDF documents: render a Django template with WeasyPrint.
 
-Every business document (DESIGN.md §7) is a page and a PDF. The PDF templates
+Every business document (docs/workflow.md §7) is a page and a PDF. The PDF templates
 extend ``pdf/base.html``, which carries a small print stylesheet of its own:
 WeasyPrint gets slow with a large CSS framework, and Bootstrap is not needed
 on paper. Chinese prints because "Noto Sans CJK SC" comes first in every font
-stack (STACK-NOTES.md pitfall 6).
+stack (docs/decisions/0008-pdf-fonts.md).
 """
 
 from __future__ import annotations

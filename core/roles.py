@@ -1,4 +1,4 @@
-"""Roles of the portal (DESIGN.md §2) and the registry of what each may do.
+"""Roles of the portal (docs/workflow.md §2) and the registry of what each may do.
 
 Roles are Django groups. The groups themselves are created by a data
 migration (core/migrations/0001_roles.py). Which permissions each group

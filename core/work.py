@@ -1,7 +1,7 @@
 """The "my work" registry: what each role can act on, filled by the business apps.
 
 An app registers in its AppConfig.ready(), so core lists e.g. "orders waiting
-for my review" without importing orders (DESIGN.md §3, layering)::
+for my review" without importing orders (docs/architecture.md, layering)::
 
     register_work_source(
         (SALES_MANAGER,), key="orders_to_approve", label=_("Orders waiting for my approval"),

@@ -55,7 +55,7 @@ class CustomersConfig(AppConfig):
             "customers.add_qualificationdocument",
         )
         r.grant((r.SALES_MANAGER, r.DATA_ADMIN), "customers.delete_qualificationdocument")
-        # Confidential data (DESIGN.md §2): credit only for management, phones
+        # Confidential data (docs/workflow.md §2): credit only for management, phones
         # for those who call customers.
         r.grant(
             (r.SALES_MANAGER, r.SALES_DIRECTOR, r.DATA_ADMIN, r.GENERAL_MANAGER),

@@ -84,7 +84,7 @@ def customers_visible_to(user: Any, qs: QuerySet[Customer] | None = None) -> Que
 
 @dataclass(frozen=True)
 class CreditStatus:
-    """The credit check of DESIGN.md §6: receivables + this order vs limit, collection rate."""
+    """The credit check of docs/workflow.md §6: receivables + this order vs limit, collection rate."""
 
     limit: Decimal
     outstanding: Decimal

@@ -28,7 +28,7 @@ CUSTOMER_HEADERS = [
 
 
 def customer_rows(customers: Iterable[Customer], *, user: Any) -> Iterator[list[Any]]:
-    """Credit data and phone numbers only for users who may see them (DESIGN.md §2)."""
+    """Credit data and phone numbers only for users who may see them (docs/workflow.md §2)."""
     show_credit = user.has_perm("customers.view_credit")
     show_phones = user.has_perm("customers.view_contact_details")
     for customer in customers:

@@ -161,7 +161,7 @@ def allocate(step: Step[Any]) -> OrderFulfillment | None:
     """A confirmed goods order gets its warehouse by the allocation rules, and what that
     warehouse has in stock is reserved for it (lines it cannot cover stay unreserved for
     the warehouse to answer). Idempotent: a second run returns the existing allocation.
-    Service orders skip stock (DESIGN.md §4) and get none."""
+    Service orders skip stock (docs/workflow.md §4) and get none."""
     order = step.obj
     existing = services.fulfillment_locked(order)
     if order.kind == OrderKind.SERVICE or existing is not None:
@@ -332,7 +332,7 @@ def confirm_stock(step: Step[Any]) -> OrderFulfillment:
 )
 def schedule_service(step: Step[Any]) -> Order:
     """A confirmed service order (installation, maintenance) skips stock and shipment: the
-    warehouse schedules the service (DESIGN.md §4)."""
+    warehouse schedules the service (docs/workflow.md §4)."""
     step.transition()
     return step.obj
 
@@ -695,7 +695,7 @@ def send_delivery_notice(message: OutboxMessage) -> None:
 )
 def stop(step: Step[Any]) -> OrderFulfillment | None:
     """The order was cancelled: every reservation goes back to available stock, the
-    deadlines stop, and the warehouse is told to stop preparing (DESIGN.md §4)."""
+    deadlines stop, and the warehouse is told to stop preparing (docs/workflow.md §4)."""
     order, actor = step.obj, step.actor
     reason = step.params.get("reason") or ""
     for kind in (SlaKind.PREPARATION_CHECKIN, SlaKind.DELIVERY_RISK):

@@ -12,7 +12,7 @@ from orders.models import Product
 
 WAREHOUSES = [("BJ", "北京仓", "北京"), ("SH", "上海仓", "上海"), ("SZ", "深圳仓", "深圳")]
 
-# Regions each warehouse serves (seed 001: 华东区 → 上海仓 …); amount bands on top.
+# Regions each warehouse serves (e.g. 华东区 → 上海仓 …); amount bands on top.
 RULES = [
     # region, min, max, warehouse, priority
     ("north", "0", None, "BJ", 10),

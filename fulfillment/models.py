@@ -1,6 +1,6 @@
 """Warehouses, stock and its ledger, allocation rules, and each order's way to the customer.
 
-Layering (DESIGN.md §3): fulfillment points at orders (``Order``, ``OrderLine``,
+Layering (docs/architecture.md): fulfillment points at orders (``Order``, ``OrderLine``,
 ``Product``) and never the other way round; what an order needs on top of its
 own fields lives here, one-to-one with the order (``OrderFulfillment``).
 """
@@ -70,7 +70,7 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "product"], name="stock_one_per_product"),
             # Stock never goes negative and never promises more than is there
-            # (DESIGN.md §6): the last guard, also against concurrent confirmations.
+            # (docs/workflow.md §6): the last guard, also against concurrent confirmations.
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
             models.CheckConstraint(
                 condition=Q(reserved__gte=0), name="stock_reserved_not_negative"
@@ -189,7 +189,7 @@ class PurchaseAlert(models.Model):
 
 
 class AllocationRule(models.Model):
-    """Region and amount band → warehouse and responsible person (seed 001, 订单分配)."""
+    """Region and amount band → warehouse and responsible person (订单分配)."""
 
     region = models.CharField(
         _("region"),
@@ -302,7 +302,7 @@ class OrderFulfillment(models.Model):
         related_name="+",
     )
     stock_note = models.TextField(_("warehouse note"), blank=True)
-    # Negotiation (seed 000 step 2): the deliverable date is later than the customer asked.
+    # Negotiation (docs/workflow.md §4): the deliverable date is later than the customer asked.
     needs_negotiation = models.BooleanField(_("to negotiate with the customer"), default=False)
     customer_answer = models.CharField(
         _("customer's answer"), max_length=20, choices=CustomerAnswer.choices, blank=True
@@ -319,7 +319,7 @@ class OrderFulfillment(models.Model):
     answered_at = models.DateTimeField(_("answer recorded at"), null=True, blank=True)
     # The date the company stands by: requested, or the one the customer agreed to.
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
-    # Cancellation: the warehouse is told to stop (DESIGN.md §4).
+    # Cancellation: the warehouse is told to stop (docs/workflow.md §4).
     stopped_at = models.DateTimeField(_("preparation stopped at"), null=True, blank=True)
     stop_reason = models.TextField(_("why preparation stopped"), blank=True)
 
@@ -388,7 +388,7 @@ class FulfillmentLine(models.Model):
             models.CheckConstraint(
                 condition=Q(reserved__gte=0), name="fulfillment_line_reserved_not_negative"
             ),
-            # Partial shipments never ship more than was ordered (issue 7, item 7).
+            # Partial shipments never ship more than was ordered.
             models.CheckConstraint(
                 condition=Q(shipped__gte=0) & Q(shipped__lte=F("quantity")),
                 name="fulfillment_line_shipped_within_ordered",
@@ -413,7 +413,7 @@ class Stage(models.TextChoices):
 
 
 class ProgressEntry(models.Model):
-    """A row of the follow-up progress table (seed 000, 订单跟进进度表)."""
+    """A row of the follow-up progress table (订单跟进进度表)."""
 
     order = models.ForeignKey(
         "orders.Order",

@@ -1,4 +1,4 @@
-"""Who may take which fulfillment step — the rules of DESIGN.md §2 in one place.
+"""Who may take which fulfillment step — the rules of docs/workflow.md §2 in one place.
 
 ``rules`` predicates over ``(user, object)``, composed with ``&``, ``|`` and ``~``; the
 actions in fulfillment/actions.py use them, and so do the pages (through

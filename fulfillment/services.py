@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 # The delivery-risk warning goes out this long before the promised date.
 DELIVERY_RISK_LEAD = timedelta(hours=48)
-# The delivery notice goes out this long before the ETA (DESIGN.md §4, "shipped").
+# The delivery notice goes out this long before the ETA (docs/workflow.md §4, "shipped").
 DELIVERY_NOTICE_LEAD = timedelta(days=1)
 # Promised and arrival dates are days; the clocks need a moment on that day.
 DELIVERY_RISK_TIME = time(18, 0)  # end of the working day of the promised date

@@ -362,7 +362,7 @@ def record_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- documents (DESIGN.md §7) -----------------------------------------------------------------
+# --- documents (docs/workflow.md §7) -----------------------------------------------------------------
 def _preparation_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     try:
         order = selectors.order_fulfillment(pk=pk)

@@ -25,7 +25,7 @@ class OrdersConfig(AppConfig):
         # orders/predicates/orders.py); managers may review too.
         r.grant((r.SALES_ASSISTANT,), "orders.add_order", "orders.change_order")
         r.grant((r.SALES_ASSISTANT, r.SALES_MANAGER), "orders.review_order")
-        # Each later step belongs to one role (DESIGN.md §4); the actions' predicates
+        # Each later step belongs to one role (docs/workflow.md §4); the actions' predicates
         # check these permissions, and four eyes on top where the rule says so.
         r.grant(
             (r.SALES_MANAGER,),
@@ -44,7 +44,7 @@ class OrdersConfig(AppConfig):
         )
         r.grant((r.DATA_ADMIN,), "orders.archive_order")
         r.grant((r.SALES_MANAGER, r.DATA_ADMIN), "orders.add_product", "orders.change_product")
-        # Prices are confidential (DESIGN.md §2): not for warehouse or logistics.
+        # Prices are confidential (docs/workflow.md §2): not for warehouse or logistics.
         r.grant(
             (
                 *r.SALES_ROLES,

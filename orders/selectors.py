@@ -77,7 +77,7 @@ ORDER_TAB_STATUSES: tuple[str, ...] = (
 
 
 def _overdue_clock() -> Exists:
-    """An open SLA clock on the order that is already past due (DESIGN.md §5)."""
+    """An open SLA clock on the order that is already past due (docs/workflow.md §5)."""
     return Exists(
         SlaClock.objects.open().filter(
             content_type=ContentType.objects.get_for_model(Order),

@@ -1,7 +1,7 @@
 """Server-side SVG charts: the page and the PDF show the very same picture.
 
 Written by hand rather than with a chart library on purpose: WeasyPrint's SVG
-renderer ignores fonts and colours set through CSS (STACK-NOTES.md pitfall 6),
+renderer ignores fonts and colours set through CSS (docs/decisions/0008-pdf-fonts.md),
 which is how the libraries style their output. Here every colour and the font
 are plain attributes, so Chinese labels print in Noto Sans CJK SC everywhere.
 """

@@ -10,7 +10,7 @@ parts, the order in every ``OrderStatus`` (archived included). The answer must b
 * when refused (4xx): NO row of ANY table changed — counted by one SQL query over every
   table (row count, highest id, and the newest row version ``xmin``, which an UPDATE
   also moves);
-* on the ARCHIVED order: every POST refused (4xx), nothing changed (DESIGN.md §2:
+* on the ARCHIVED order: every POST refused (4xx), nothing changed (docs/workflow.md §2:
   archived = read-only for every write).
 
 Each request runs in a savepoint that is rolled back, so every request sees the same

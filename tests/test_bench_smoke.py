@@ -1,4 +1,4 @@
-"""CI smoke run of the benchmark suite (issue 12): it still runs; no timing is asserted.
+"""CI smoke run of the benchmark suite: it still runs; no timing is asserted.
 
 Generates a tiny data set into the test database and runs every benchmark once,
 load test included (a few seconds against gunicorn on the test database).

@@ -1,4 +1,4 @@
-"""Hostile input through every form and import path (issue 13, item 3).
+"""Hostile input through every form and import path.
 
 Each input either gets a clear, field-level error and writes nothing, or is stored
 and rendered harmlessly: escaped in HTML, literal in PDFs, neutralised in exports,

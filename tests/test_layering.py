@@ -1,4 +1,4 @@
-"""The layering of the apps (DESIGN.md §3): an app imports only from the apps below it.
+"""The layering of the apps (docs/architecture.md): an app imports only from the apps below it.
 
     reports        (reads every app, the archive included; writes only its own table)
     archive        (may import every app below it)

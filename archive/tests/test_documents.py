@@ -1,4 +1,4 @@
-"""Document register, confidentiality, borrowing and disposal (seed 002)."""
+"""Document register, confidentiality, borrowing and disposal (docs/workflow.md §7)."""
 
 from datetime import timedelta
 from unittest import mock

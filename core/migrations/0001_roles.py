@@ -1,4 +1,4 @@
-"""Create one group per role (DESIGN.md §2) so roles exist right after migrate.
+"""Create one group per role (docs/workflow.md §2) so roles exist right after migrate.
 
 Permissions are attached by core.roles.sync_role_permissions after every
 migrate, because permissions themselves only exist after post_migrate.

@@ -1,4 +1,4 @@
-"""Thirty warehouse confirmations race for ten units on PostgreSQL (issue 7 acceptance)."""
+"""Thirty warehouse confirmations race for ten units on PostgreSQL."""
 
 import threading
 from datetime import timedelta

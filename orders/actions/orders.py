@@ -90,7 +90,7 @@ from orders.services.orders import (
     order_submit_problems,
 )
 
-# An archived order is read-only for every action whose root is an order (DESIGN.md §2).
+# An archived order is read-only for every action whose root is an order (docs/workflow.md §2).
 read_only_when(Order, lambda order: order.status == OrderStatus.ARCHIVED)
 
 
@@ -689,7 +689,7 @@ def change_decide(step: Step[OrderChange]) -> OrderChange:
 
 @action("order.complete", model=Order, transition="complete", predicate=always)
 def complete(step: Step[Order]) -> Order:
-    """The system's move (DESIGN.md §4, "system / account_manager"): after-sales completes
+    """The system's move (docs/workflow.md §4, "system / account_manager"): after-sales completes
     an accepted order once its visit is logged and no ticket is open — whoever closed the
     last gap triggers it, so the caller's own action holds the rule and the permission."""
     step.transition()

@@ -253,7 +253,7 @@ def convert(step: Step[Quotation]) -> Order:
     """One click: a draft order with the quotation's lines and terms; both keep the link.
 
     The order is created by the orders' own action (its timeline starts there) and then
-    goes through its intake review and approval (DESIGN.md §4): a quotation is a price
+    goes through its intake review and approval (docs/workflow.md §4): a quotation is a price
     offer, not a checked order.
     """
     q = step.obj

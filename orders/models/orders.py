@@ -25,7 +25,7 @@ from orders.models.catalog import Product
 
 
 class OrderStatus(models.TextChoices):
-    """Every state of the order life cycle (DESIGN.md §4); codes are stable identifiers."""
+    """Every state of the order life cycle (docs/workflow.md §4); codes are stable identifiers."""
 
     DRAFT = "draft", _("Draft")
     PENDING_REVIEW = "pending_review", _("Pending review")
@@ -46,7 +46,7 @@ class OrderStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-# "From any state before shipped" (DESIGN.md §4): the states a cancellation may start from.
+# "From any state before shipped" (docs/workflow.md §4): the states a cancellation may start from.
 CANCELLABLE_STATUSES = [
     "draft",
     "pending_review",
@@ -74,7 +74,7 @@ STATUS_COLORS = {
     "completed": "success",
 }
 
-# States in which the assistant who entered the order may still edit it (DESIGN.md §2).
+# States in which the assistant who entered the order may still edit it (docs/workflow.md §2).
 EDITABLE_STATUSES = (OrderStatus.DRAFT, OrderStatus.NEEDS_INFO, OrderStatus.RETURNED)
 
 # Confirmed and not shipped: the owner may still change delivery details (order.change).
@@ -336,7 +336,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return self.number or str(_("Draft #%(pk)s") % {"pk": self.pk})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """An archived order is read-only everywhere, not only in the pages (issue 9)."""
+        """An archived order is read-only everywhere, not only in the pages."""
         if (
             self.pk is not None
             and self.status == OrderStatus.ARCHIVED
@@ -365,7 +365,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return self.lines.exists()
 
     def customer_is_qualified(self) -> bool:
-        """A customer may pass review once its business licence is on file (seed 000 step 1)."""
+        """A customer may pass review once its business licence is on file (docs/workflow.md §4)."""
         return self.customer.qualification_status not in ("rejected", "suspended") and (
             self.customer.documents.filter(kind="business_licence").exists()
         )
@@ -809,7 +809,7 @@ class ApprovalPolicy(models.Model):
     """The approval rules an administrator may change (one row, edited in the admin).
 
     Defaults follow the customer's process: orders above 10,000 CNY, or with
-    special terms, need the sales director too (seed 000 step 2).
+    special terms, need the sales director too (docs/workflow.md §4).
     """
 
     director_threshold = models.DecimalField(

@@ -1,4 +1,4 @@
-"""Who may do what with an order: the rules of DESIGN.md §2 as ``rules`` predicates
+"""Who may do what with an order: the rules of docs/workflow.md §2 as ``rules`` predicates
 over ``(user, order)`` (docs/architecture.md, "Where each rule lives").
 
 Every rule is written once here; the actions (orders/actions/orders.py) use them to
@@ -59,7 +59,7 @@ def line_editor_ids(order: Order) -> set[int]:
 
 
 order_four_eyes = not_author("created_by", "owner", extra=line_editor_ids)
-"""Four eyes (DESIGN.md §2): not the creator, not the owner, not one who edited the lines."""
+"""Four eyes (docs/workflow.md §2): not the creator, not the owner, not one who edited the lines."""
 
 may_enter = has_perm("orders.add_order")
 may_submit = may_enter & is_creator_or_owner

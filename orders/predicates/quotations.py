@@ -1,4 +1,4 @@
-"""Who may take which step on a quotation — the rules of DESIGN.md §2 in one place.
+"""Who may take which step on a quotation — the rules of docs/workflow.md §2 in one place.
 
 ``rules`` predicates over ``(user, quotation)``, composed with ``&``, ``|`` and ``~``;
 the actions in orders/actions/quotations.py use them, and so do the pages (through

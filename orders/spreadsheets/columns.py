@@ -61,7 +61,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
-# The old sheet's status words (seed 003) and the portal status each stands for.
+# The old sheet's status words and the portal status each stands for.
 SHEET_STATUSES: dict[str, str] = {
     "待审核": OrderStatus.PENDING_REVIEW,
     "已审核": OrderStatus.CONFIRMED,

@@ -157,7 +157,7 @@ CHANNEL_WORDS: dict[str, str] = {
     "线下": SourceChannel.TRADE_SHOW,
     "经销商": SourceChannel.DISTRIBUTOR,
 }
-# Common ways the old sheet wrote payment terms (seed 000 table 1: "30%预付，余款到付").
+# Common ways the old sheet wrote payment terms (the old order sheet: "30%预付，余款到付").
 PAYMENT_WORDS: dict[str, str] = {
     "30%预付,余款到付": PaymentTerms.DEPOSIT_30,
     "预付30%,余款到付": PaymentTerms.DEPOSIT_30,

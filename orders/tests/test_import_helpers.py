@@ -93,7 +93,7 @@ def upload(data: bytes, name: str = "orders.xlsx") -> SimpleUploadedFile:
 
 
 def catalog() -> dict[str, Any]:
-    """The customer and product of seed 000 table 1."""
+    """The customer and product of the old order sheet."""
     return {
         "customer": CustomerFactory(name="科技有限公司"),
         "product": ProductFactory(

@@ -1,4 +1,4 @@
-"""The preliminary review form (初步审核表) as a page and a PDF (DESIGN.md §7)."""
+"""The preliminary review form (初步审核表) as a page and a PDF (docs/workflow.md §7)."""
 
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ class TestReviewFormPdf:
         pdf = _pdf(role_client("sales_manager"), order).content
         fonts = pdf_fonts(pdf)
         assert fonts
-        # No fallback face (a Japanese CJK font, DejaVu) may sneak in: STACK-NOTES.md pitfall 6.
+        # No fallback face (a Japanese CJK font, DejaVu) may sneak in: docs/decisions/0008-pdf-fonts.md.
         assert pdf_font_families(pdf) == {"notosanscjksc"}, [font["name"] for font in fonts]
         assert all(font["embedded"] == "yes" for font in fonts)
 

@@ -1,4 +1,4 @@
-"""Order documents (DESIGN.md §7), each a page and a PDF from the same template:
+"""Order documents (docs/workflow.md §7), each a page and a PDF from the same template:
 the preliminary review form, the order confirmation and the internal transfer form."""
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _context(request: HttpRequest, pk: int, kind: str) -> dict[str, Any]:
         "review": review,
         "review_result": result_label,
         "review_result_kind": result_kind,
-        # Prices are confidential (DESIGN.md §2): masked on the page and in the PDF alike.
+        # Prices are confidential (docs/workflow.md §2): masked on the page and in the PDF alike.
         "show_prices": request.user.has_perm("orders.view_prices"),
         "show_phone": request.user.has_perm("customers.view_contact_details"),
         "company": settings.PORTAL_COMPANY,

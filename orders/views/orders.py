@@ -50,7 +50,7 @@ def _order(pk: int) -> Order:
 
 
 def _contract_form(order: Order) -> Any:
-    """The signed contracts of the order's customer, to link the order to (seed 002)."""
+    """The signed contracts of the order's customer, to link the order to (docs/workflow.md §7)."""
     from contracts.models import Contract, ContractStatus
     from orders.forms.quotations import LinkContractForm
 

@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk A step 4 (manager then director, confirmation PDF), walk B (small order),
+"""Walk A step 4 (manager then director, confirmation PDF), walk B (small order),
 walk C's request/approve part and walk E at approval (a warehouse user cannot approve)."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk A steps 1–3 (entry, needs-information, qualification) and walk E (four eyes)."""
+"""Walk A steps 1–3 (entry, needs-information, qualification) and walk E (four eyes)."""
 
 from datetime import timedelta
 from decimal import Decimal

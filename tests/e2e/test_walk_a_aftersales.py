@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk A steps 7–8: the account manager records acceptance with one issue (a
+"""Walk A steps 7–8: the account manager records acceptance with one issue (a
 damaged carton, with a photo); a ticket opens with a 24-hour response clock; after-sales
 responds (replacement), resolves it and the customer rates it 4; within 3 working days the
 account manager logs a follow-up call with satisfaction 5 and the order completes."""

@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk A step 9: the data admin archives the month; the order can no longer be
+"""Walk A step 9: the data admin archives the month; the order can no longer be
 edited (a hand-made POST is refused as read-only: 409); the monthly review report counts it
 (page and PDF)."""
 

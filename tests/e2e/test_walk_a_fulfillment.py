@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk A steps 5–6: warehouse confirms "to be produced" with a later date
+"""Walk A steps 5–6: warehouse confirms "to be produced" with a later date
 (negotiation flag), records progress, QC passes, the shipment preparation form is complete;
 logistics ships; the day before the ETA the account manager and the customer are told."""
 

@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk C, the warehouse side: a confirmed order with reserved stock is
+"""Walk C, the warehouse side: a confirmed order with reserved stock is
 cancelled; the reservation is released (available goes back up) and the warehouse sees
 that preparation stopped. The request/approve part belongs to the orders app (its pages
 are walked there); here the two steps run through the engine, and fulfillment's hook on

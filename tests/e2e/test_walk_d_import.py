@@ -1,4 +1,4 @@
-"""ACCEPTANCE.md walk D: moving in from the spreadsheet, in Chromium, with a real xlsx."""
+"""Walk D: moving in from the spreadsheet, in Chromium, with a real xlsx."""
 
 from __future__ import annotations
 
