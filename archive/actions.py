@@ -33,7 +33,7 @@ from archive.exceptions import (
 from archive.models import Borrowing, BorrowingStatus, BorrowingStep, Document
 from archive.registry import source_for
 from core import roles
-from core.actions import Step, action, event_writer
+from core.actions import Step, action, timeline_writer
 from core.models import OutboxMessage, SlaKind
 from core.outbox import outbox_handler, outbox_put
 from core.services import notify_users, sla_clock_meet, sla_clock_start
@@ -41,17 +41,7 @@ from core.services import notify_users, sla_clock_meet, sla_clock_start
 DELETE_FILE = "archive.delete_file"
 
 
-@event_writer(Borrowing)
-def _record(step: Step[Any]) -> BorrowingStep:
-    """One row per step of a borrowing: who, which step, from, to, the comment, when."""
-    return BorrowingStep.objects.create(
-        borrowing=step.root,
-        action=step.event_action or step.action.name.split(".", 1)[1],
-        from_status=step.from_state,
-        to_status=step.root.status,
-        actor=step.actor,
-        comment=step.note,
-    )
+timeline_writer(Borrowing, BorrowingStep, fk="borrowing")
 
 
 def _notify(users: list[Any], *, title: str, body: str, borrowing: Borrowing) -> None:

@@ -92,6 +92,12 @@ class Step(Generic[M]):
     stayed: bool = False
 
     @property
+    def verb(self) -> str:
+        """What the timeline calls the step: the effect's ``event_action``, or the action's
+        verb (``"approve"`` for ``"order.approve"``)."""
+        return self.event_action or self.action.name.split(".", 1)[-1]
+
+    @property
     def to_state(self) -> str:
         return str(getattr(self.obj, self.action.state_field, "") or "")
 
@@ -197,6 +203,31 @@ def event_writer(model: type[models.Model]) -> Callable[[EventWriter], EventWrit
         return writer
 
     return register_writer
+
+
+def timeline_writer(
+    model: type[models.Model],
+    event_model: type[models.Model],
+    *,
+    fk: str,
+    note_field: str = "comment",
+) -> EventWriter:
+    """Register the usual writer for ``model``: one ``event_model`` row per step with the
+    root (``fk``), the verb, from, to, the actor and the note."""
+
+    def write(step: Step[Any]) -> Any:
+        return event_model._default_manager.create(
+            **{
+                fk: step.root,
+                "action": step.verb,
+                "from_status": step.from_state,
+                "to_status": step.root.status,
+                "actor": step.actor,
+                note_field: step.note,
+            }
+        )
+
+    return event_writer(model)(write)
 
 
 def read_only_when(model: type[models.Model], test: Callable[[Any], bool]) -> None:

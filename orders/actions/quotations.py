@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import roles
-from core.actions import Step, action, event_writer, perform
+from core.actions import Step, action, perform, timeline_writer
 from core.roles import users_with_role
 from core.services import notify_users
 from orders.exceptions.quotations import (
@@ -54,17 +54,7 @@ EDITABLE_FIELDS = (
 )
 
 
-@event_writer(Quotation)
-def _record(step: Step[Any]) -> QuotationEvent:
-    """One row of the approval record per step: who, when, from, to, the comment."""
-    return QuotationEvent.objects.create(
-        quotation=step.root,
-        action=step.event_action or step.action.name.split(".", 1)[1],
-        from_status=step.from_state,
-        to_status=step.root.status,
-        actor=step.actor,
-        comment=step.note,
-    )
+timeline_writer(Quotation, QuotationEvent, fk="quotation")
 
 
 def _notify(users: list[Any], *, title: str, body: str, q: Quotation) -> None:
