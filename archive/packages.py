@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from archive.models import ArchivePackage, PackageStatus
 from archive.periods import month_bounds
+from core.outbox_kinds import task_put
 from core.pdf import render_pdf
-from core.queueing import WORKER_UNAVAILABLE, task_send_on_commit
 from orders.models import Order, OrderStatus
 
 # The documents every archived order carries into the package (template, file prefix).
@@ -23,6 +23,7 @@ ORDER_DOCUMENTS = [
     ("orders/_confirmation_document.html", "订单确认单"),
 ]
 PROGRESS_EVERY = 10
+BUILD_TASK = "archive.package_build"  # archive.tasks.archive_package_build
 
 
 def package_orders(period: str) -> Any:
@@ -36,18 +37,12 @@ def package_orders(period: str) -> Any:
 
 @transaction.atomic
 def package_request(*, actor: Any, period: str) -> ArchivePackage:
-    from archive.tasks import archive_package_build
-
+    """Ask for the month's package; the build is handed to a worker through the outbox, so
+    a broker that is down delays it and never loses it (docs/architecture.md §4)."""
     package = ArchivePackage.objects.create(
         period=period, requested_by=actor, total=package_orders(period).count()
     )
-    task_send_on_commit(
-        archive_package_build,
-        package.pk,
-        on_failure=lambda: ArchivePackage.objects.filter(pk=package.pk).update(
-            status=PackageStatus.FAILED, error=str(WORKER_UNAVAILABLE)
-        ),
-    )
+    task_put(BUILD_TASK, package.pk, target=package, key=f"archive-package:{package.pk}")
     return package
 
 
@@ -56,9 +51,14 @@ def package_build(*, package_id: int) -> ArchivePackage:
     from orders import selectors
     from orders.spreadsheets.exports import export_orders
 
+    # Claimed once: a second copy of the task (the outbox may hand it over twice) finds
+    # the package no longer waiting and leaves it alone.
+    claimed = ArchivePackage.objects.filter(pk=package_id, status=PackageStatus.PENDING).update(
+        status=PackageStatus.RUNNING
+    )
     package = ArchivePackage.objects.get(pk=package_id)
-    package.status = PackageStatus.RUNNING
-    package.save(update_fields=["status"])
+    if not claimed:
+        return package
     try:
         orders = package_orders(package.period)
         buffer = io.BytesIO()

@@ -63,3 +63,30 @@ def webhook_send(message: OutboxMessage) -> None:
         raise WebhookFailed(f"webhook failed: {exc}") from exc
     if not 200 <= status < 300:
         raise WebhookFailed(f"webhook answered HTTP {status}")
+
+
+# --- core.task: a Celery task that must not be lost ------------------------------------
+TASK = "core.task"
+
+
+def task_put(
+    task_name: str,
+    *args: Any,
+    target: models.Model | None = None,
+    key: str | None = None,
+) -> OutboxMessage:
+    """Queue the Celery task ``task_name(*args)`` in the caller's transaction.
+
+    Unlike ``transaction.on_commit(task.delay)``, a broker that is down or a process that
+    dies after the commit loses nothing: the outbox hands the task to the broker until it
+    takes it. The task itself must tolerate running twice (the one repeat the outbox
+    cannot rule out).
+    """
+    return outbox_put(TASK, {"task": task_name, "args": list(args)}, target=target, key=key)
+
+
+@outbox_handler(TASK)
+def task_send(message: OutboxMessage) -> None:
+    from config.celery import app
+
+    app.send_task(str(message.payload["task"]), args=list(message.payload.get("args", [])))

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -38,15 +36,3 @@ def task_send(task: Any, *args: Any) -> bool:
         logger.warning("broker unavailable: %s%s not queued: %s", task.name, args, exc)
         return False
     return True
-
-
-def task_send_on_commit(
-    task: Any, *args: Any, on_failure: Callable[[], None] | None = None
-) -> None:
-    """Queue ``task`` once the current transaction commits; ``on_failure`` if it cannot be."""
-
-    def send() -> None:
-        if not task_send(task, *args) and on_failure is not None:
-            on_failure()
-
-    transaction.on_commit(send)
