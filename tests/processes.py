@@ -145,14 +145,17 @@ def celery_broker(url: str) -> Iterator[None]:
     The transport options are those production uses with Redis (config/settings.py),
     also when this run has the filesystem broker (REDIS_URL unset).
     """
+    from kombu import pools as kombu_pools
+
     from config.celery import app
     from core.services import broker_pause
 
     saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options")}
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # app.pool is kombu's global pool for the broker URL: closing it without clearing
+        # kombu's registry would hand the closed pool back to the next send to that URL.
+        kombu_pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
         broker_pause.reset()  # a refusal seen here says nothing about the next broker
