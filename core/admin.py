@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core import services
 from core.calendar import calendar_coverage_warnings, calendar_fallback_help
-from core.models import CalendarOverride, Notification, SlaClock
+from core.models import CalendarOverride, Notification, OutboxMessage, SlaClock
+from core.outbox import outbox_retry
 
 # The admin index shows the calendar's gaps (years whose holidays are missing).
 admin.site.index_template = "core/admin_index.html"
@@ -124,3 +125,40 @@ class NotificationAdmin(admin.ModelAdmin):
         "webhook_attempts",
         "webhook_error",
     )
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """What left (or waits to leave) the database: read-only, with one action — another
+    round of attempts for messages that were given up (docs/architecture.md §4)."""
+
+    list_display = ("kind", "target_label", "created_at", "sent_at", "attempts", "failed_at")
+    list_filter = (
+        "kind",
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("kind", "key", "last_error")
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    @admin.display(description=_("about"))
+    def target_label(self, message: OutboxMessage) -> str:
+        return f"{message.content_type.model} #{message.object_id}" if message.content_type else "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Try the selected messages again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        count = 0
+        for message in queryset.filter(sent_at__isnull=True):
+            outbox_retry(message=message)
+            count += 1
+        self.message_user(
+            request, _("%(count)s message(s) will be tried again.") % {"count": count}
+        )

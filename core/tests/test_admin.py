@@ -51,3 +51,27 @@ def test_deleting_an_override_in_the_admin_reschedules_clocks(admin_client, star
     # Back to the rule: 1 January is New Year's Day, so 31 Dec, 4 Jan, 5 Jan.
     clock.refresh_from_db()
     assert clock.due_at == at(2027, 1, 5, 15)
+
+
+def test_the_data_admin_sees_a_given_up_message_and_tries_it_again(admin_client):
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+
+    message = OutboxMessage.objects.create(
+        kind="core.webhook",
+        payload={"url": "http://127.0.0.1:9/x", "body": {}},
+        attempts=8,
+        last_error="URLError: connection refused",
+        failed_at=timezone.now(),
+    )
+    page = admin_client.get(reverse("admin:core_outboxmessage_changelist"))
+    assert page.status_code == 200 and "core.webhook" in page.content.decode()
+    assert admin_client.get(reverse("admin:core_outboxmessage_add")).status_code == 403
+    response = admin_client.post(
+        reverse("admin:core_outboxmessage_changelist"),
+        {"action": "retry", "_selected_action": [message.pk]},
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert (message.failed_at, message.attempts, message.claimed_at) == (None, 0, None)
