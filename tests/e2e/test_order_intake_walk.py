@@ -107,6 +107,7 @@ def test_walk_a_entry_clarification_and_qualified_review(
     page.locator('[data-action="pass_review"]').click()
     # Refused by the rule (409): the refusal page says why and leads back to the order.
     expect(page.get_by_role("alert")).to_contain_text("请先在客户页面上传营业执照")
+    screenshot("walk-a-3-refused")
     page.get_by_role("link", name="返回").click()
     expect(page.get_by_test_id("order-status")).to_have_text("待审核")
 
