@@ -1,23 +1,21 @@
-"""Write operations on customers. Views call these; they hold the business rules."""
+"""Write operations on customers: thin calls of the actions in customers/actions.py."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection
 from django.forms import BaseInlineFormSet
 
+from core.actions import perform
 from core.models import OutboxMessage
-from core.outbox import outbox_handler, outbox_put
-from core.uploads import DOCUMENT_KINDS, safe_original_name, validate_upload
+from core.outbox import outbox_handler
+from customers.actions import DELETE_FILE
 from customers.models import Customer, QualificationDocument
 
 CUSTOMER_CODE_SEQUENCE = "customers_customer_code_seq"
-# Outbox kind: delete the stored file of a deleted qualification document.
-DELETE_FILE = "customers.delete_file"
 
 
 def customer_next_code() -> str:
@@ -28,7 +26,6 @@ def customer_next_code() -> str:
     return f"C{value:05d}"
 
 
-@transaction.atomic
 def customer_save(
     *,
     actor: Any,
@@ -36,26 +33,29 @@ def customer_save(
     contacts: BaseInlineFormSet | None = None,
     addresses: BaseInlineFormSet | None = None,
 ) -> Customer:
-    """Create or update a customer together with its contacts and addresses.
+    """Create or update a customer together with its contacts and addresses, in one
+    transaction: a failing contact leaves the customer unchanged too."""
+    if customer.pk is None:
+        result: Customer = perform(
+            "customer.create",
+            actor=actor,
+            obj=None,
+            customer=customer,
+            contacts=contacts,
+            addresses=addresses,
+        )
+        return result
+    edited: Customer = perform(
+        "customer.edit",
+        actor=actor,
+        obj=customer,
+        customer=customer,
+        contacts=contacts,
+        addresses=addresses,
+    )
+    return edited
 
-    Everything is saved in one transaction: a failing contact leaves the
-    customer unchanged too.
-    """
-    creating = customer.pk is None
-    if creating:
-        customer.created_by = actor
-        if not customer.code:
-            customer.code = customer_next_code()
-    customer.full_clean()
-    customer.save()
-    for formset in (contacts, addresses):
-        if formset is not None:
-            formset.instance = customer
-            formset.save()
-    return customer
 
-
-@transaction.atomic
 def qualification_document_add(
     *,
     actor: Any,
@@ -65,34 +65,20 @@ def qualification_document_add(
     valid_until: date | None = None,
 ) -> QualificationDocument:
     """Store a qualification document after checking its type (by content) and size."""
-    file_kind = validate_upload(upload, kinds=DOCUMENT_KINDS)
-    document = QualificationDocument(
-        customer=customer,
+    document: QualificationDocument = perform(
+        "customer.document_add",
+        actor=actor,
+        obj=customer,
         kind=kind,
-        original_name=safe_original_name(upload.name or "document"),
-        content_type=file_kind.content_type,
-        size=upload.size or 0,
+        upload=upload,
         valid_until=valid_until,
-        uploaded_by=actor,
     )
-    document.file.save(upload.name or "document", upload, save=False)
-    try:
-        document.full_clean()
-        document.save()
-    except ValidationError:
-        document.file.delete(save=False)
-        raise
     return document
 
 
-@transaction.atomic
 def qualification_document_delete(*, actor: Any, document: QualificationDocument) -> None:
-    """Delete the document; its stored file goes through the outbox after the commit (a
-    rolled-back delete keeps the file, a worker crash after the commit never keeps it)."""
-    name = document.file.name
-    document.delete()
-    if name:
-        outbox_put(DELETE_FILE, {"name": name})
+    """Delete the document (its file goes after the commit, through the outbox)."""
+    perform("customer.document_delete", actor=actor, obj=document)
 
 
 @outbox_handler(DELETE_FILE)
