@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "django_htmx",
     "simple_history",
-    "axes",
+    "core.axes_app.AxesConfig",  # django-axes, named for the admin
     # Business apps, lowest layer first (an app imports only from those above it here).
     "core",
     "customers",
@@ -347,6 +347,10 @@ PAGE_SIZE = 20
 ORDER_NUMBER_PATTERN = env_str("ORDER_NUMBER_PATTERN", "{year:04d}{month:02d}-{serial:03d}")
 ORDER_DUPLICATE_WINDOW_DAYS = env_int("ORDER_DUPLICATE_WINDOW_DAYS", 7)
 ORDER_CLARIFICATION_WORKING_HOURS = env_int("ORDER_CLARIFICATION_WORKING_HOURS", 2)
+# The account manager (username) an order gets at confirmation when neither its customer
+# nor its allocation rule names one; empty: the first active user of the account_manager
+# role (fulfillment, docs/workflow.md §2).
+DEFAULT_ACCOUNT_MANAGER = env_str("DEFAULT_ACCOUNT_MANAGER", "")
 
 # --- Deadlines: business calendar, SLA clocks, notifications (core) ------------
 # Working hours of a working day, local time in BUSINESS_TIME_ZONE. Working days

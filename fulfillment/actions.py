@@ -18,6 +18,7 @@ predicate, runs the effect and writes the one row of the order's timeline.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -28,13 +29,14 @@ from django.utils.translation import gettext as _
 
 from core import roles
 from core.actions import Step, action, on, perform
+from core.calendar import BusinessCalendar
 from core.errors import Invalid
 from core.models import OutboxMessage, SlaClock, SlaKind
 from core.outbox import outbox_handler, outbox_put
 from core.roles import users_with_role
 from core.services import sla_clock_cancel, sla_clock_meet, sla_clock_start
 from fulfillment import predicates as P
-from fulfillment import services
+from fulfillment import selectors, services
 from fulfillment.exceptions import (
     MSG_CHOOSE_ANSWER,
     MSG_DELIVERABLE_DATE_REQUIRED,
@@ -42,6 +44,7 @@ from fulfillment.exceptions import (
     MSG_NO_NEGOTIATION,
     MSG_NO_WAREHOUSE,
     MSG_NOT_ALL_SHIPPED,
+    MSG_OWNER_NOT_WAREHOUSE,
     MSG_QC_NOT_PASSED,
     MSG_QUANTITY_ABOVE_ZERO,
     MSG_REASON_REQUIRED,
@@ -82,14 +85,35 @@ def _warehouse_of(fulfillment: OrderFulfillment) -> Warehouse:
     return fulfillment.warehouse
 
 
-def _checkin_start(order: Order) -> None:
+def _checkin_start(order: Order, *, started_at: datetime | None = None) -> None:
     sla_clock_start(
         target=order,
         kind=SlaKind.PREPARATION_CHECKIN,
         owner=order.owner,
         working_days=1,
+        started_at=started_at,
         note=_("Record today's preparation progress."),
     )
+
+
+def _checkin_done(order: Order) -> None:
+    """A progress entry meets the running preparation check-in, and the next one starts at
+    the opening of the next working day: one check-in per working day in preparation
+    (docs/workflow.md §5), never a clock per entry. A second entry on the same day finds
+    tomorrow's check-in waiting and changes nothing."""
+    now = timezone.now()
+    waiting = (
+        SlaClock.objects.open()
+        .for_target(order)
+        .filter(kind=SlaKind.PREPARATION_CHECKIN, started_at__gt=now)
+        .exists()
+    )
+    if waiting:
+        return
+    sla_clock_meet(target=order, kind=SlaKind.PREPARATION_CHECKIN, at=now)
+    calendar = BusinessCalendar()
+    day = calendar.next_working_day(timezone.localtime(now, calendar.tz).date())
+    _checkin_start(order, started_at=datetime.combine(day, calendar.day_start, tzinfo=calendar.tz))
 
 
 # --- stock ------------------------------------------------------------------------------
@@ -181,9 +205,10 @@ def allocate(step: Step[Any]) -> OrderFulfillment | None:
     values = {
         "order": order,
         "warehouse": fulfillment.warehouse or _("no warehouse (no allocation rule matched)"),
+        "manager": selectors.order_account_manager_choice(order).describe(),
     }
     step.event_action = "allocate"
-    step.note = _("Allocated to %(warehouse)s.") % values
+    step.note = _("Allocated to %(warehouse)s. Account manager: %(manager)s.") % values
     services.delivery_risk_start(order, fulfillment)
     services.notify(
         services.warehouse_people(fulfillment),
@@ -198,9 +223,22 @@ def allocate(step: Step[Any]) -> OrderFulfillment | None:
 @on("order.director_approve")
 def reserve_on_confirmation(step: Step[Any]) -> None:
     """The final approval confirmed the order: allocate it and reserve its stock, inside
-    the approval's transaction (a failure here rolls the approval back whole)."""
-    if step.obj.status == OrderStatus.CONFIRMED:
-        perform("fulfillment.allocate", actor=step.actor, obj=step.obj)
+    the approval's transaction (a failure here rolls the approval back whole).
+
+    The warehouse hears of the confirmation from here only, once: a goods order from the
+    allocation (its warehouse's responsible person), a service order — which has no
+    allocation — as a request to schedule the service (docs/workflow.md §4)."""
+    order = step.obj
+    if order.status != OrderStatus.CONFIRMED:
+        return
+    perform("fulfillment.allocate", actor=step.actor, obj=order)
+    if order.kind == OrderKind.SERVICE:
+        services.notify(
+            users_with_role(roles.WAREHOUSE),
+            title=_("Schedule the service of order %(order)s") % {"order": order},
+            body=order.customer.name,
+            target=order,
+        )
 
 
 @action(
@@ -385,19 +423,21 @@ def record_answer(step: Step[Any]) -> OrderFulfillment:
     event=NOTE,
 )
 def record_progress(step: Step[Any]) -> ProgressEntry:
-    """A row of the follow-up progress table. It meets today's preparation check-in and
-    starts the next one; a stage that is late or planned after the promised date tells
+    """A row of the follow-up progress table. It meets today's preparation check-in (the
+    next one starts on the next working day); the owner is someone of the warehouse /
+    production (docs/workflow.md §2); a stage that is late or planned after the promised date tells
     the manager (once per entry)."""
     order, entry = step.obj, step.params["entry"]
     fulfillment = services.fulfillment_locked(order)
     _refuse_if_stopped(fulfillment)
+    if entry.owner_id is None or not roles.has_role(entry.owner, roles.WAREHOUSE):
+        raise Invalid(MSG_OWNER_NOT_WAREHOUSE, fields={"owner": [str(MSG_OWNER_NOT_WAREHOUSE)]})
     entry.order = order
     entry.recorded_by = step.actor
     entry.full_clean()
     entry.save()
     if order.status == OrderStatus.PREPARING:
-        sla_clock_meet(target=order, kind=SlaKind.PREPARATION_CHECKIN)
-        _checkin_start(order)
+        _checkin_done(order)
     step.event_action = "progress"
     step.note = f"{entry.get_stage_display()}: {entry.note}".strip(": ")
     if services.progress_entry_is_risky(entry, fulfillment):
@@ -735,11 +775,19 @@ def stop(step: Step[Any]) -> OrderFulfillment | None:
 @on("order.cancel_approve")
 def release_on_cancellation(step: Step[Any]) -> None:
     """The cancellation was approved: release the stock and stop the warehouse, inside
-    the cancellation's transaction (a failure here rolls the cancellation back whole)."""
-    if step.obj.status == OrderStatus.CANCELLED:
-        perform(
-            "fulfillment.stop",
-            actor=step.actor,
-            obj=step.obj,
-            reason=step.obj.cancel_reason or step.note,
+    the cancellation's transaction (a failure here rolls the cancellation back whole).
+
+    The warehouse hears of it from here only, once, and only if it had the order: a goods
+    order from ``fulfillment.stop``, a confirmed service order here."""
+    order = step.obj
+    if order.status != OrderStatus.CANCELLED:
+        return
+    reason = order.cancel_reason or step.note
+    perform("fulfillment.stop", actor=step.actor, obj=order, reason=reason)
+    if order.kind == OrderKind.SERVICE and step.from_state in P.APPROVED_STATUSES:
+        services.notify(
+            users_with_role(roles.WAREHOUSE),
+            title=_("Stop preparing order %(order)s: cancelled") % {"order": order},
+            body=reason,
+            target=order,
         )

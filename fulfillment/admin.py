@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from fulfillment.models import (
@@ -19,8 +21,30 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(AllocationRule)
 class AllocationRuleAdmin(admin.ModelAdmin):
-    list_display = ["priority", "region", "min_amount", "max_amount", "warehouse", "responsible"]
+    list_display = [
+        "priority",
+        "region",
+        "min_amount",
+        "max_amount",
+        "warehouse",
+        "responsible",
+        "account_manager",
+    ]
     list_filter = ["warehouse", "region"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "account_manager":
+            # Only people of the account_manager role speak to the customer (docs/workflow.md §2).
+            from django.contrib.auth import get_user_model
+
+            from core import roles
+
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_active=True, groups__name=roles.ACCOUNT_MANAGER)
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(StockLevel)

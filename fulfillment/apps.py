@@ -13,8 +13,12 @@ class FulfillmentConfig(AppConfig):
         import fulfillment.actions  # noqa: F401
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
+        from core.panels import register_order_badges
         from core.work import register_work_source
-        from fulfillment import selectors
+        from fulfillment import badges, selectors
+
+        # The delivery date to negotiate / agreed, on the order page and list (core.panels).
+        register_order_badges(key="delivery_date", source=badges.delivery_date_badges)
 
         everyone_views = (
             "fulfillment.view_warehouse",

@@ -31,6 +31,7 @@ MSG_NOT_ALL_SHIPPED = _("Not everything has shipped yet.")
 MSG_CHOOSE_ANSWER = _("Choose the customer's answer.")
 MSG_QUANTITY_ABOVE_ZERO = _("Enter a quantity above zero.")
 MSG_REASON_REQUIRED = _("Please give a reason.")
+MSG_OWNER_NOT_WAREHOUSE = _("The owner of a stage is someone of the warehouse / production.")
 
 
 class FulfillmentError(DomainError):

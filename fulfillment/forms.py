@@ -92,9 +92,14 @@ class ProgressEntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
+        from core import roles
+
+        # A stage is owned by the warehouse / production people (docs/workflow.md §2),
+        # the only ones the action accepts.
         self.fields["owner"].queryset = (
             get_user_model()
-            .objects.filter(is_active=True)
+            .objects.filter(is_active=True, groups__name=roles.WAREHOUSE)
+            .distinct()
             .order_by("last_name", "first_name", "username")
         )
         self.fields["owner"].label_from_instance = _person

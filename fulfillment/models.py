@@ -220,6 +220,20 @@ class AllocationRule(models.Model):
         blank=True,
         related_name="+",
     )
+    # Who speaks to the customer of the orders this rule takes (docs/workflow.md §2,
+    # account_manager): chosen at confirmation when the customer has no account manager.
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "For customers without an account manager of their own. Empty: the default "
+            "account manager."
+        ),
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=100, help_text=_("Lower numbers are tried first.")
     )
@@ -252,6 +266,15 @@ class CustomerAnswer(models.TextChoices):
     ACCEPTED = "accepted", _("Accepts the deliverable date")
     PARTIAL = "partial", _("Accepts partial delivery")
     INSISTS = "insists", _("Insists on the requested date")
+
+
+class AccountManagerSource(models.TextChoices):
+    """Why an order's account manager is who they are (shown on the fulfillment page)."""
+
+    CUSTOMER = "customer", _("the customer's account manager")
+    RULE = "rule", _("by allocation rule")
+    DEFAULT = "default", _("default account manager")
+    OWNER = "owner", _("no account manager available: the order's owner")
 
 
 class OrderFulfillment(models.Model):
@@ -288,6 +311,22 @@ class OrderFulfillment(models.Model):
         related_name="+",
     )
     allocated_at = models.DateTimeField(_("allocated at"), default=timezone.now)
+    # The named account manager every customer-facing step follows (the delivery notice,
+    # acceptance, the follow-up visit), chosen at confirmation, and why it is them.
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    account_manager_source = models.CharField(
+        _("account manager chosen"),
+        max_length=20,
+        choices=AccountManagerSource.choices,
+        blank=True,
+    )
     stock_status = models.CharField(
         _("stock status"), max_length=20, choices=StockStatus.choices, blank=True
     )

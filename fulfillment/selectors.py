@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,9 +26,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core import roles
 from fulfillment.models import (
     ZERO,
+    AccountManagerSource,
+    AllocationRule,
     FulfillmentLine,
     OrderFulfillment,
     ProgressEntry,
@@ -37,6 +43,101 @@ from fulfillment.models import (
     Warehouse,
 )
 from orders.models import Order, OrderKind, OrderStatus
+
+
+def allocation_rule_for(order: Order) -> AllocationRule | None:
+    """The first rule (by priority; a rule for the customer's region before an any-region
+    rule) whose amount band holds the order total."""
+    total = order.total_amount
+    return (
+        AllocationRule.objects.filter(
+            Q(region=order.customer.region) | Q(region=""),
+            warehouse__is_active=True,
+            min_amount__lte=total,
+        )
+        .filter(Q(max_amount__isnull=True) | Q(max_amount__gt=total))
+        .select_related("warehouse", "responsible")
+        .order_by("priority", F("region").desc(), "pk")
+        .first()
+    )
+
+
+# --- the order's account manager (docs/workflow.md §2: account_manager) ---------------
+@dataclass(frozen=True)
+class AccountManagerChoice:
+    """Who the order's customer-facing steps follow, and why it is them."""
+
+    user: Any
+    source: str
+    rule: AllocationRule | None = None
+
+    def describe(self) -> str:
+        """ "X (by allocation rule …)" — the way the fulfillment page and the timeline say it."""
+        from core.people import person_name
+
+        how = AccountManagerSource(self.source).label if self.source else ""
+        if self.source == AccountManagerSource.RULE and self.rule is not None:
+            how = f"{how} {self.rule}"
+        return _("%(person)s (%(how)s)") % {"person": person_name(self.user), "how": how}
+
+
+def _active(user: Any) -> Any:
+    return user if user is not None and user.is_active else None
+
+
+def default_account_manager() -> Any:
+    """The configured default (settings.DEFAULT_ACCOUNT_MANAGER, a username), else the first
+    active user of the account_manager role, else None."""
+    username = getattr(settings, "DEFAULT_ACCOUNT_MANAGER", "") or ""
+    if username:
+        configured = get_user_model().objects.filter(username=username, is_active=True).first()
+        if configured is not None:
+            return configured
+    people = roles.users_with_role(roles.ACCOUNT_MANAGER)
+    return people[0] if people else None
+
+
+def account_manager_choice(order: Order, rule: AllocationRule | None) -> AccountManagerChoice:
+    """Who the order's account manager is at confirmation: the customer's own account
+    manager, else the account manager of the allocation rule that took the order, else
+    the default account manager; only when nobody holds the role, the order's owner."""
+    customer_am = _active(order.customer.account_manager)
+    if customer_am is not None:
+        return AccountManagerChoice(customer_am, AccountManagerSource.CUSTOMER)
+    rule_am = _active(rule.account_manager) if rule is not None else None
+    if rule_am is not None:
+        return AccountManagerChoice(rule_am, AccountManagerSource.RULE, rule)
+    default = default_account_manager()
+    if default is not None:
+        return AccountManagerChoice(default, AccountManagerSource.DEFAULT)
+    return AccountManagerChoice(order.owner, AccountManagerSource.OWNER)
+
+
+def order_account_manager_choice(
+    order: Order, fulfillment: OrderFulfillment | None = None
+) -> AccountManagerChoice:
+    """The account manager recorded on the order's fulfillment at confirmation; for an order
+    without one (a service order, or one confirmed before it was recorded) the same rules
+    applied now. ``fulfillment``: the order's, when the caller has it loaded already."""
+    if fulfillment is None:
+        fulfillment = (
+            OrderFulfillment.objects.filter(order=order)
+            .select_related("account_manager", "rule__warehouse")
+            .first()
+        )
+    if fulfillment is not None and fulfillment.account_manager_id:
+        return AccountManagerChoice(
+            fulfillment.account_manager, fulfillment.account_manager_source, fulfillment.rule
+        )
+    rule = fulfillment.rule if fulfillment is not None else allocation_rule_for(order)
+    return account_manager_choice(order, rule)
+
+
+def order_account_manager(order: Order) -> Any:
+    """The person every customer-facing step of ``order`` follows: the delivery notice,
+    acceptance, the follow-up visit and what after-sales tells (public: aftersales uses it)."""
+    return order_account_manager_choice(order).user
+
 
 # How long a cancelled order stays on the warehouse page as "preparation stopped".
 STOPPED_VISIBLE_DAYS = 30
@@ -205,6 +306,8 @@ def order_fulfillment(*, pk: int) -> Order:
             "owner",
             "fulfillment__warehouse",
             "fulfillment__responsible",
+            "fulfillment__account_manager",
+            "fulfillment__rule__warehouse",
             "fulfillment__stock_confirmed_by",
             "fulfillment__answered_by",
             "shipment_preparation__qc_inspector",

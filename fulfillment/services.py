@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,6 @@ from fulfillment.exceptions import (
 )
 from fulfillment.models import (
     ZERO,
-    AllocationRule,
     FulfillmentLine,
     MovementKind,
     OrderFulfillment,
@@ -48,6 +47,11 @@ from fulfillment.models import (
     StockLevel,
     StockMovement,
     Warehouse,
+)
+from fulfillment.selectors import (
+    account_manager_choice,
+    allocation_rule_for,
+    order_account_manager,
 )
 from orders.models import Order, OrderStatus, Product
 
@@ -80,8 +84,8 @@ def sales_manager() -> Any:
 
 
 def account_manager(order: Order) -> Any:
-    """The customer's account manager; the order's sales owner where the customer has none."""
-    return order.customer.account_manager or order.owner
+    """The order's named account manager (recorded at confirmation; fulfillment/selectors.py)."""
+    return order_account_manager(order)
 
 
 def warehouse_people(fulfillment: OrderFulfillment | None) -> list[Any]:
@@ -262,23 +266,6 @@ def lines_locked(fulfillment: OrderFulfillment) -> list[FulfillmentLine]:
 
 
 # --- allocation -----------------------------------------------------------------------
-def allocation_rule_for(order: Order) -> AllocationRule | None:
-    """The first rule (by priority; a rule for the customer's region before an any-region
-    rule) whose amount band holds the order total."""
-    total = order.total_amount
-    return (
-        AllocationRule.objects.filter(
-            Q(region=order.customer.region) | Q(region=""),
-            warehouse__is_active=True,
-            min_amount__lte=total,
-        )
-        .filter(Q(max_amount__isnull=True) | Q(max_amount__gt=total))
-        .select_related("warehouse", "responsible")
-        .order_by("priority", F("region").desc(), "pk")
-        .first()
-    )
-
-
 def fulfillment_locked(order: Order) -> OrderFulfillment | None:
     return (
         OrderFulfillment.objects.select_for_update(of=("self",))
@@ -289,15 +276,19 @@ def fulfillment_locked(order: Order) -> OrderFulfillment | None:
 
 
 def fulfillment_create(order: Order) -> OrderFulfillment:
-    """The order's fulfillment and its lines, with the warehouse the allocation rules pick."""
+    """The order's fulfillment and its lines, with the warehouse the allocation rules pick
+    and the named account manager (docs/workflow.md §2), recorded with why it is them."""
     rule = allocation_rule_for(order)
     warehouse = rule.warehouse if rule else None
+    manager = account_manager_choice(order, rule)
     fulfillment = OrderFulfillment.objects.create(
         order=order,
         warehouse=warehouse,
         responsible=(rule.responsible if rule and rule.responsible_id else None)
         or (warehouse.manager if warehouse else None),
         rule=rule,
+        account_manager=manager.user,
+        account_manager_source=manager.source,
         promised_date=order.requested_delivery_date,
     )
     FulfillmentLine.objects.bulk_create(

@@ -149,6 +149,7 @@ def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "can_change_warehouse": steps["fulfillment_change_warehouse"] and not stopped,
         "show_prices": user.has_perm("orders.view_prices"),
+        "account_manager": selectors.order_account_manager_choice(order, fulfillment),
     }
     if context["can_confirm"]:
         context["confirm_form"] = StockConfirmForm(lines=flines) if flines else None
@@ -160,7 +161,13 @@ def order_fulfillment(request: HttpRequest, pk: int) -> HttpResponse:
     if context["can_prepare"]:
         context["preparation_form"] = PreparationForm(instance=preparation)
     if context["can_ship"]:
-        context["ship_form"] = ShipmentForm(lines=[f for f in flines if f.remaining > 0])
+        # The arrival logistics aims at: the date agreed with the customer, else the
+        # requested one (the promised date), unless it has passed.
+        promised = fulfillment.promised_date if fulfillment else order.requested_delivery_date
+        context["ship_form"] = ShipmentForm(
+            lines=[f for f in flines if f.remaining > 0],
+            initial={"eta": promised} if promised and promised >= timezone.localdate() else {},
+        )
     if context["can_answer"]:
         context["answer_form"] = AnswerForm()
     return render(request, "fulfillment/order.html", context)
