@@ -12,6 +12,10 @@ nested actions in the same transaction:
   ``accept`` transition (``aftersales.accept``), reports each issue
   (``aftersales.issue_report``) and opens its ticket (``aftersales.ticket_open``), in
   that order, so the timeline reads: accepted, issue, ticket;
+* responding with a replacement (换货) plans it (``aftersales.replacement_plan``): which
+  order line, what is replaced, how many; logistics ships it, the customer's receipt is
+  confirmed, or it is cancelled with a reason — and the ticket is resolved only when
+  none is still on its way (docs/workflow.md §8 H);
 * resolving the last ticket or logging the follow-up visit completes the order when
   nothing else blocks it (``order.complete``, performed by the hook at the end of this
   module, after the step's own timeline row).
@@ -34,18 +38,25 @@ from django.utils.translation import gettext as _
 
 from aftersales.exceptions import (
     MSG_ACCEPTANCE_REQUIRED,
+    MSG_ARCHIVE_REPLACEMENT_UNDERWAY,
     MSG_BAD_IMAGE,
+    MSG_CANCEL_REASON,
     MSG_ISSUE_REQUIRED,
     MSG_NOT_AFTERSALES,
     MSG_NOT_REPLACEMENT,
     MSG_QUANTITY_RANGE,
     MSG_REFUND_REQUIRED,
+    MSG_REPLACEMENT_QUANTITY,
+    MSG_REPLACEMENT_REQUIRED,
+    MSG_REPLACEMENTS_UNDERWAY,
     MSG_TICKET_CLOSED,
     MSG_VISIT_EXISTS,
     AftersalesError,
+    ReplacementUnderway,
 )
 from aftersales.models import (
     OPEN_TICKET_STATUSES,
+    UNDERWAY_REPLACEMENT_STATUSES,
     Acceptance,
     AcceptanceIssue,
     AcceptanceLine,
@@ -56,17 +67,22 @@ from aftersales.models import (
     LineResult,
     RepairRecord,
     ReplacementShipment,
+    ReplacementStatus,
     TicketKind,
     TicketResponse,
     TicketSource,
     TicketStatus,
 )
 from aftersales.predicates import (
+    may_cancel_replacement,
+    may_confirm_replacement,
     may_handle_ticket,
     may_log_visit,
     may_open_ticket,
+    may_plan_replacement,
     may_rate_ticket,
     may_record_acceptance,
+    may_ship_replacement,
 )
 from aftersales.selectors import completion_blockers
 from core import roles
@@ -75,7 +91,8 @@ from core.models import SlaClock, SlaKind
 from core.people import person_name
 from core.services import notify_users, sla_clock_cancel, sla_clock_meet, sla_clock_start
 from core.uploads import DOCUMENT_KINDS, IMAGE_KINDS, safe_original_name, validate_upload
-from orders.models import Order, OrderEventKind, OrderStatus
+from fulfillment.selectors import order_account_manager
+from orders.models import Order, OrderEventKind, OrderLine, OrderStatus
 
 RESPONSE_HOURS = 24
 FOLLOWUP_WORKING_DAYS = 3
@@ -115,8 +132,9 @@ def _note(step: Step[Any], action_name: str, text: str, kind: str = OrderEventKi
 
 
 def _account_manager(order: Order) -> Any:
-    """The customer's account manager; the order's sales owner where the customer has none."""
-    return order.customer.account_manager or order.owner
+    """The order's named account manager, chosen at confirmation (fulfillment): every
+    customer-facing step and notice follows that person."""
+    return order_account_manager(order)
 
 
 def _escalation_manager() -> Any:
@@ -320,7 +338,7 @@ def acceptance_record(step: Step[Order]) -> Acceptance:
 )
 def accept(step: Step[Order]) -> None:
     """delivered → accepted, once the signed acceptance is on file; starts the
-    3-working-day follow-up clock of the account manager who recorded it."""
+    3-working-day follow-up clock of the order's account manager."""
     order = step.obj
     if not Acceptance.objects.filter(order=order).exists():
         raise AftersalesError(MSG_ACCEPTANCE_REQUIRED, code="no_acceptance")
@@ -328,7 +346,7 @@ def accept(step: Step[Order]) -> None:
     sla_clock_start(
         target=order,
         kind=SlaKind.FOLLOWUP_VISIT,
-        owner=step.actor,
+        owner=_account_manager(order),
         working_days=FOLLOWUP_WORKING_DAYS,
         escalate_to=_escalation_manager(),
         note=_("Follow-up visit within 3 working days of acceptance."),
@@ -491,8 +509,10 @@ def ticket_respond(step: Step[AftersalesTicket]) -> TicketResponse:
     """Log a response. The first one meets the 24-hour response clock (售后部门需在24小时内
     响应) and takes the ticket into progress; a response may settle the kind (repair /
     replacement / refund) and the promised resolution date, which starts the resolution
-    clock. A replacement gets its follow-up shipment planned. Params: ``text``; optional
-    ``kind``, ``promised_date``."""
+    clock. A response that settles a replacement names it — ``replacement_line`` (an order
+    line of the order), ``replacement_quantity``, ``replacement_item`` — unless the ticket
+    already has one that is not cancelled. Params: ``text``; optional ``kind``,
+    ``promised_date`` and the three above."""
     ticket = step.obj
     text = (step.params.get("text") or "").strip()
     if not text:
@@ -509,8 +529,20 @@ def ticket_respond(step: Step[AftersalesTicket]) -> TicketResponse:
         _set_promised_date(ticket, promised)
     ticket.full_clean(exclude=["status"])  # the transitions own it (protected)
     step.transition()
-    if ticket.kind == TicketKind.REPLACEMENT and not ticket.replacements.exists():
-        perform("aftersales.replacement_plan", actor=step.actor, obj=ticket)
+    line = step.params.get("replacement_line")
+    if ticket.kind == TicketKind.REPLACEMENT:
+        live = ticket.replacements.exclude(status=ReplacementStatus.CANCELLED).exists()
+        if line is not None or not live:
+            if line is None:
+                raise ValidationError({"replacement_line": [MSG_REPLACEMENT_REQUIRED]})
+            perform(
+                "aftersales.replacement_plan",
+                actor=step.actor,
+                obj=ticket,
+                order_line=line,
+                quantity=step.params.get("replacement_quantity"),
+                item=step.params.get("replacement_item") or "",
+            )
     _note(
         step,
         "ticket_response",
@@ -554,31 +586,70 @@ def repair_record(step: Step[AftersalesTicket]) -> RepairRecord:
 
 
 # --- replacements ---------------------------------------------------------------------------
+def replacement_label(replacement: ReplacementShipment) -> str:
+    """How a replacement is named to people: "服务器A型 外箱 × 1"."""
+    line = replacement.order_line
+    product = line.product.name if line is not None else "—"
+    item = f" {replacement.item}" if replacement.item else ""
+    return f"{product}{item} × {replacement.quantity.normalize():f}"
+
+
+def _logistics_people() -> list[Any]:
+    return roles.users_with_role(roles.LOGISTICS)
+
+
 @action(
     "aftersales.replacement_plan",
     model=AftersalesTicket,
     root="order",
     states=OPEN_TICKET_STATUSES,
-    predicate=may_handle_ticket,
-    # Part of the response that settles the kind, which the timeline already shows.
-    records=False,
+    predicate=may_plan_replacement,
 )
 def replacement_plan(step: Step[AftersalesTicket]) -> ReplacementShipment:
-    """A replacement ticket gets its follow-up shipment record, to be shipped: the rejected
-    quantity of the line the issue concerns, else one piece."""
+    """A replacement ticket names what is replaced: an order line of the order, what of it
+    (the whole unit, or a part such as the outer carton) and how many — never the whole
+    line by default. Logistics is told there is something to ship. Params:
+    ``order_line`` (OrderLine), ``quantity``; optional ``item``."""
     ticket = step.obj
     if ticket.kind != TicketKind.REPLACEMENT:
         raise AftersalesError(MSG_NOT_REPLACEMENT, code="kind")
-    line = ticket.issue.line if ticket.issue is not None and ticket.issue.line_id else None
-    quantity = Decimal("1")
-    if line is not None and line.result == LineResult.REJECTED and line.quantity > 0:
-        quantity = line.quantity
-    return ReplacementShipment.objects.create(
+    line = step.params.get("order_line")
+    if not isinstance(line, OrderLine) or line.order_id != step.root.pk:
+        raise ValidationError({"replacement_line": [MSG_REPLACEMENT_REQUIRED]})
+    quantity = step.params.get("quantity")
+    if quantity is None or not (Decimal("0") < quantity <= line.quantity):
+        raise ValidationError(
+            {
+                "replacement_quantity": [
+                    MSG_REPLACEMENT_QUANTITY
+                    % {"product": line.product.name, "ordered": f"{line.quantity.normalize():f}"}
+                ]
+            }
+        )
+    replacement = ReplacementShipment(
         ticket=ticket,
-        order_line=line.order_line if line else None,
+        order_line=line,
+        item=(step.params.get("item") or "").strip(),
         quantity=quantity,
         created_by=step.actor,
     )
+    replacement.full_clean(exclude=["status"])  # the transitions own it (protected)
+    replacement.save()
+    label = replacement_label(replacement)
+    _note(
+        step,
+        "replacement_planned",
+        _("Replacement for ticket %(number)s planned: %(label)s")
+        % {"number": ticket.number, "label": label},
+    )
+    notify_users(
+        _logistics_people(),
+        title=_("Replacement to ship for %(customer)s (ticket %(number)s)")
+        % {"customer": step.root.customer.name, "number": ticket.number},
+        body=label,
+        target=replacement,
+    )
+    return replacement
 
 
 @action(
@@ -586,32 +657,144 @@ def replacement_plan(step: Step[AftersalesTicket]) -> ReplacementShipment:
     model=ReplacementShipment,
     root="ticket.order",
     transition="ship",
-    predicate=may_handle_ticket,
+    predicate=may_ship_replacement,
 )
 def replacement_ship(step: Step[ReplacementShipment]) -> ReplacementShipment:
-    """The replacement goods leave: carrier, tracking number and ETA on the follow-up
-    shipment. Params: ``carrier``, ``tracking_number``, ``eta``."""
+    """Logistics ships the replacement: carrier, tracking number and ETA. The account
+    manager is told, to confirm the receipt with the customer. Params: ``carrier``,
+    ``tracking_number``, ``eta``."""
     replacement = step.obj
     ticket = replacement.ticket
     if not ticket.is_open:
         raise AftersalesError(MSG_TICKET_CLOSED, code="closed")
-    if ticket.kind != TicketKind.REPLACEMENT:
-        raise AftersalesError(MSG_NOT_REPLACEMENT, code="kind")
-    replacement.carrier = step.params.get("carrier") or ""
-    replacement.tracking_number = step.params.get("tracking_number") or ""
+    replacement.carrier = (step.params.get("carrier") or "").strip()
+    replacement.tracking_number = (step.params.get("tracking_number") or "").strip()
     replacement.eta = step.params.get("eta")
+    missing = {
+        name: [_("This field is required.")]
+        for name in ("carrier", "tracking_number", "eta")
+        if not getattr(replacement, name)
+    }
+    if missing:
+        raise ValidationError(missing)
+    replacement.shipped_by = step.actor
+    replacement.full_clean(exclude=["status"])  # the transition owns it (protected)
+    step.transition()
+    label = replacement_label(replacement)
+    _note(
+        step,
+        "replacement_shipped",
+        _(
+            "Replacement for ticket %(number)s shipped (%(label)s): %(carrier)s %(tracking)s, ETA %(eta)s"
+        )
+        % {
+            "number": ticket.number,
+            "label": label,
+            "carrier": replacement.carrier,
+            "tracking": replacement.tracking_number,
+            "eta": replacement.eta.isoformat() if replacement.eta else "—",
+        },
+    )
+    notify_users(
+        [_account_manager(step.root), ticket.owner],
+        title=_("Replacement for ticket %(number)s is on its way: confirm its receipt")
+        % {"number": ticket.number},
+        body=f"{label} · {replacement.carrier} {replacement.tracking_number}",
+        target=replacement,
+    )
+    return replacement
+
+
+@action(
+    "aftersales.replacement_arrive",
+    model=ReplacementShipment,
+    root="ticket.order",
+    transition="arrive",
+    predicate=may_confirm_replacement,
+)
+def replacement_arrive(step: Step[ReplacementShipment]) -> ReplacementShipment:
+    """The customer has the replacement: who received it and when, confirmed on the
+    customer's word by the account manager or after-sales. The ticket's owner is told it
+    can be resolved now. Params: ``received_on``, ``received_by``."""
+    replacement = step.obj
+    ticket = replacement.ticket
+    received_on: date | None = step.params.get("received_on")
+    received_by = (step.params.get("received_by") or "").strip()
+    if received_on is None or not received_by:
+        raise ValidationError(
+            {
+                name: [_("This field is required.")]
+                for name, value in (("received_on", received_on), ("received_by", received_by))
+                if not value
+            }
+        )
+    if replacement.shipped_at and received_on < timezone.localtime(replacement.shipped_at).date():
+        raise ValidationError(
+            {"received_on": [_("The replacement cannot arrive before it was shipped.")]}
+        )
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": [_("The date cannot be in the future.")]})
+    replacement.received_on = received_on
+    replacement.received_by = received_by
+    replacement.confirmed_by = step.actor
     replacement.full_clean(exclude=["status"])  # the transition owns it (protected)
     step.transition()
     _note(
         step,
-        "replacement_shipped",
-        _("Replacement for ticket %(number)s shipped: %(carrier)s %(tracking)s")
+        "replacement_arrived",
+        _("Replacement for ticket %(number)s received by %(person)s on %(date)s (%(label)s).")
         % {
             "number": ticket.number,
-            "carrier": replacement.carrier,
-            "tracking": replacement.tracking_number,
+            "person": received_by,
+            "date": received_on.isoformat(),
+            "label": replacement_label(replacement),
         },
+        kind=OrderEventKind.CONTACT,
     )
+    notify_users(
+        [ticket.owner],
+        title=_("The customer received the replacement for ticket %(number)s")
+        % {"number": ticket.number},
+        body=replacement_label(replacement),
+        target=ticket,
+    )
+    return replacement
+
+
+@action(
+    "aftersales.replacement_cancel",
+    model=ReplacementShipment,
+    root="ticket.order",
+    transition="cancel",
+    predicate=may_cancel_replacement,
+)
+def replacement_cancel(step: Step[ReplacementShipment]) -> ReplacementShipment:
+    """Cancel a replacement that will not reach the customer (not needed after all, lost
+    on the way — then plan a new one), with the reason. Logistics is told when it was
+    still to ship. Params: ``reason``."""
+    replacement = step.obj
+    ticket = replacement.ticket
+    reason = (step.params.get("reason") or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [MSG_CANCEL_REASON]})
+    was_planned = replacement.status == ReplacementStatus.PLANNED
+    replacement.cancel_reason = reason
+    replacement.cancelled_by = step.actor
+    step.transition()
+    _note(
+        step,
+        "replacement_cancelled",
+        _("Replacement for ticket %(number)s cancelled (%(label)s): %(reason)s")
+        % {"number": ticket.number, "label": replacement_label(replacement), "reason": reason},
+    )
+    if was_planned:
+        notify_users(
+            _logistics_people(),
+            title=_("Replacement for ticket %(number)s is cancelled: do not ship it")
+            % {"number": ticket.number},
+            body=reason,
+            target=replacement,
+        )
     return replacement
 
 
@@ -624,7 +807,8 @@ def replacement_ship(step: Step[ReplacementShipment]) -> ReplacementShipment:
     predicate=may_handle_ticket,
 )
 def ticket_resolve(step: Step[AftersalesTicket]) -> AftersalesTicket:
-    """Close the case with its resolution — and the refund amount for a refund.
+    """Close the case with its resolution — and the refund amount for a refund. Refused
+    while a replacement of the ticket is still to ship or on its way.
 
     Resolving also counts as the response if none was logged; both clocks are met. The
     account manager is told (处理结果同步至客户经理); the order completes if its
@@ -640,6 +824,14 @@ def ticket_resolve(step: Step[AftersalesTicket]) -> AftersalesTicket:
         ticket.refund_amount = refund_amount
     if ticket.kind == TicketKind.REFUND and ticket.refund_amount is None:
         raise AftersalesError(MSG_REFUND_REQUIRED, code="refund")
+    underway = list(ticket.replacements.filter(status__in=UNDERWAY_REPLACEMENT_STATUSES))
+    if underway:
+        # docs/workflow.md §8 H: only once every replacement arrived or was cancelled.
+        raise AftersalesError(
+            MSG_REPLACEMENTS_UNDERWAY
+            % {"items": "; ".join(replacement_label(r) for r in underway)},
+            code="replacement_underway",
+        )
     now = timezone.now()
     if ticket.first_response_at is None:
         ticket.first_response_at = now
@@ -775,3 +967,23 @@ def complete_when_done(step: Step[Any]) -> None:
         title=_("Order %(number)s is completed") % {"number": order.number},
         target=order,
     )
+
+
+@on("order.archive")
+def keep_replacements_underway(step: Step[Any]) -> None:
+    """The month close does not archive an order whose replacement has not reached the
+    customer: archived is read-only, so it could never be shipped or confirmed. The
+    refusal is a WrongState, which the month close counts as carried over."""
+    order: Order = step.root
+    underway = (
+        ReplacementShipment.objects.filter(
+            ticket__order=order, status__in=UNDERWAY_REPLACEMENT_STATUSES
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if underway is not None:
+        raise ReplacementUnderway(
+            MSG_ARCHIVE_REPLACEMENT_UNDERWAY % {"number": underway.ticket.number},
+            code="replacement_underway",
+        )

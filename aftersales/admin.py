@@ -47,7 +47,7 @@ class RepairInline(ReadOnlyInline):
 
 class ReplacementInline(ReadOnlyInline):
     model = ReplacementShipment
-    fields = ["status", "quantity", "carrier", "tracking_number", "eta"]
+    fields = ["status", "item", "quantity", "carrier", "tracking_number", "eta", "received_on"]
     readonly_fields = fields
 
 

@@ -21,7 +21,12 @@ class AftersalesConfig(AppConfig):
             "aftersales.view_acceptance",
             "aftersales.view_aftersalesticket",
             "aftersales.view_followupvisit",
+            "aftersales.view_replacementshipment",
         )
+        # A replacement is a real shipment: logistics ships it; whoever hears the
+        # customer confirms its receipt (docs/workflow.md §8 H).
+        r.grant((r.LOGISTICS,), "aftersales.ship_replacement")
+        r.grant((r.ACCOUNT_MANAGER, r.AFTERSALES), "aftersales.confirm_replacement")
         r.grant((r.ACCOUNT_MANAGER,), "aftersales.log_visit", "aftersales.open_ticket")
         r.grant((r.AFTERSALES,), "aftersales.handle_ticket", "aftersales.open_ticket")
         # The manager is who breaches escalate to: they may take a ticket over or reassign it.
@@ -46,6 +51,48 @@ class AftersalesConfig(AppConfig):
                 permission="aftersales.handle_ticket",
                 order=51,
             )
+        )
+        register_nav(
+            NavItem(
+                "aftersales_replacements",
+                _("Replacements"),
+                "aftersales:replacements",
+                "arrow-repeat",
+                permission="aftersales.ship_replacement",
+                order=52,
+            )
+        )
+        register_work_source(
+            (r.LOGISTICS,),
+            key="aftersales_replacements_to_ship",
+            label=_("Replacements to ship"),
+            source=lambda user: selectors.replacements_to_ship(),
+            url="aftersales:replacements",
+            query="status=planned",
+            icon="arrow-repeat",
+            order=45,
+        )
+        register_work_source(
+            (r.ACCOUNT_MANAGER,),
+            key="aftersales_replacements_to_confirm",
+            label=_("Replacements on their way: confirm receipt with the customer"),
+            source=lambda user: selectors.replacements_to_confirm(user),
+            url="aftersales:replacements",
+            query="status=shipped",
+            icon="box-seam",
+            order=42,
+        )
+        register_home_action(
+            (r.LOGISTICS,),
+            HomeAction(
+                _("Replacements to ship"),
+                "aftersales:replacements",
+                "arrow-repeat",
+                permission="aftersales.ship_replacement",
+                count=lambda user: selectors.replacements_to_ship().count(),
+                query="status=planned",
+                order=20,
+            ),
         )
         register_work_source(
             (r.ACCOUNT_MANAGER,),

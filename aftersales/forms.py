@@ -3,6 +3,7 @@ by the services (the one entry point that must never store a bad file)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,6 +21,7 @@ from aftersales.models import (
 from aftersales.services import LineInput, photo_validate
 from core import roles
 from core.uploads import DOCUMENT_KINDS, validate_upload
+from orders.models import OrderLine
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -169,11 +171,79 @@ class AssignForm(forms.Form):
         self.fields["owner"].queryset = aftersales_people()
 
 
+class OrderLineChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.position}. {obj.product.name} ({obj.spec or obj.product.spec}) × {obj.quantity.normalize():f}"
+
+
+def _replacement_fields(form: forms.Form, order_lines: Any, *, required: bool, prefix: str) -> None:
+    """Which order line, how many (one by default, never the whole line) and what of it."""
+    form.fields[f"{prefix}line"] = OrderLineChoiceField(
+        label=_("Order line replaced"), queryset=order_lines, required=required
+    )
+    form.fields[f"{prefix}quantity"] = forms.DecimalField(
+        label=_("Quantity replaced"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        required=required,
+        initial=1,
+    )
+    form.fields[f"{prefix}item"] = forms.CharField(
+        label=_("What is replaced"),
+        max_length=200,
+        required=False,
+        help_text=_("The whole unit, or the part that is replaced (e.g. the outer carton)."),
+    )
+
+
 class RespondForm(forms.Form):
+    """A response; answering with a replacement names it (line, how many, what)."""
+
     text = forms.CharField(label=_("Response"), widget=forms.Textarea(attrs={"rows": 3}))
     kind = forms.ChoiceField(label=_("Solution"), choices=TicketKind.choices)
     promised_date = forms.DateField(
         label=_("Promised resolution date"), required=False, widget=DATE
+    )
+
+    def __init__(self, *args: Any, order_lines: Any = None, **kwargs: Any) -> None:
+        """``order_lines``: the lines a replacement may name — None once the ticket has a
+        replacement (a later response is a progress note; more is added on its own form)."""
+        super().__init__(*args, **kwargs)
+        if order_lines is not None:
+            _replacement_fields(self, order_lines, required=False, prefix="replacement_")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "replacement_line" not in self.fields:
+            return data
+        if data.get("kind") != TicketKind.REPLACEMENT:
+            # Not a replacement: whatever the replacement fields hold is not used.
+            for name in ("replacement_line", "replacement_quantity"):
+                data[name] = None
+            data["replacement_item"] = ""
+        elif data.get("replacement_line") is not None and not data.get("replacement_quantity"):
+            self.add_error("replacement_quantity", _("How many are replaced?"))
+        return data
+
+
+class ReplacementPlanForm(forms.Form):
+    """One more replacement on a replacement ticket."""
+
+    def __init__(self, *args: Any, order_lines: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lines = order_lines if order_lines is not None else OrderLine.objects.none()
+        _replacement_fields(self, lines, required=True, prefix="")
+
+
+class ReplacementArriveForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), widget=DATE, initial=timezone.localdate)
+    received_by = forms.CharField(label=_("Received by (customer)"), max_length=50)
+
+
+class ReplacementCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -377,11 +377,23 @@ class RepairRecord(models.Model):
 
 class ReplacementStatus(models.TextChoices):
     PLANNED = "planned", _("To be shipped")
-    SHIPPED = "shipped", _("Shipped")
+    SHIPPED = "shipped", _("On its way")
+    ARRIVED = "arrived", _("Received by the customer")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A replacement still to be shipped or on its way: its ticket cannot be resolved and its
+# order cannot be archived (docs/workflow.md §8 H).
+UNDERWAY_REPLACEMENT_STATUSES = (ReplacementStatus.PLANNED, ReplacementStatus.SHIPPED)
 
 
 class ReplacementShipment(ConcurrentTransitionMixin, models.Model):
-    """The follow-up shipment of a replacement: planned → (ship) shipped.
+    """A replacement (换货): what is replaced, of which order line, how many — shipped by
+    logistics and confirmed received by the customer.
+
+    planned → (ship) shipped → (arrive) arrived; planned or shipped → (cancel) cancelled,
+    with a reason. The ticket it belongs to is resolved only when each of its
+    replacements has arrived or is cancelled.
 
     Kept here rather than as a fulfillment.Shipment: those ship an order's
     remaining quantities while it is ready to ship, take stock out of the
@@ -403,6 +415,12 @@ class ReplacementShipment(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
+    item = models.CharField(
+        _("what is replaced"),
+        max_length=200,
+        blank=True,
+        help_text=_("The whole unit, or the part that is replaced (e.g. the outer carton)."),
+    )
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=Decimal("1")
     )
@@ -417,6 +435,35 @@ class ReplacementShipment(ConcurrentTransitionMixin, models.Model):
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     eta = models.DateField(_("estimated arrival"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shipped by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.CharField(_("received by (customer)"), max_length=50, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("receipt confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("receipt confirmed at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -429,19 +476,75 @@ class ReplacementShipment(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("replacement shipment")
         verbose_name_plural = _("replacement shipments")
         ordering = ["created_at", "id"]
+        permissions = [
+            ("ship_replacement", _("Can ship replacements")),
+            ("confirm_replacement", _("Can confirm that the customer received a replacement")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="replacement_quantity_positive"
             ),
+            # Shipped means carrier, tracking number and ETA are on file.
+            models.CheckConstraint(
+                condition=~Q(status__in=["shipped", "arrived"])
+                | (~Q(carrier="") & ~Q(tracking_number="") & Q(eta__isnull=False)),
+                name="replacement_shipped_has_tracking",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="replacement_cancelled_has_reason",
+            ),
+        ]
+        indexes = [
+            # Logistics' work list: replacements to ship or on their way.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["planned", "shipped"]),
+                name="replacement_underway_idx",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket} {self.get_status_display()}"
+        item = f" {self.item}" if self.item else ""
+        return (
+            f"{self.ticket} ·{item} × {self.quantity.normalize():f} ({self.get_status_display()})"
+        )
 
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:replacement_detail", args=[self.pk])
+
+    @property
+    def is_underway(self) -> bool:
+        return self.status in UNDERWAY_REPLACEMENT_STATUSES
+
+    @property
+    def status_color(self) -> str:
+        return {
+            "planned": "warning",
+            "shipped": "info",
+            "arrived": "success",
+            "cancelled": "secondary",
+        }[self.status]
+
+    # --- transitions (the actions in aftersales/actions.py run them) -------------------
     @transition(field=status, source=ReplacementStatus.PLANNED, target=ReplacementStatus.SHIPPED)
     def ship(self) -> None:
         """The replacement goods leave (carrier, tracking number and ETA are recorded)."""
         self.shipped_at = timezone.now()
+
+    @transition(field=status, source=ReplacementStatus.SHIPPED, target=ReplacementStatus.ARRIVED)
+    def arrive(self) -> None:
+        """The customer has the replacement (confirmed on the customer's word)."""
+        self.confirmed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[ReplacementStatus.PLANNED, ReplacementStatus.SHIPPED],
+        target=ReplacementStatus.CANCELLED,
+    )
+    def cancel(self) -> None:
+        """Not sent after all, or lost on the way (the reason is recorded)."""
+        self.cancelled_at = timezone.now()
 
 
 class VisitMethod(models.TextChoices):

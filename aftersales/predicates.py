@@ -26,3 +26,15 @@ may_handle_ticket = has_perm("aftersales.handle_ticket")
 
 may_rate_ticket = may_handle_ticket | may_log_visit
 """Whoever hears the customer's verdict on a resolved ticket records the rating."""
+
+may_plan_replacement = may_handle_ticket
+"""After-sales names what a replacement ticket replaces (order line, what, how many)."""
+
+may_ship_replacement = has_perm("aftersales.ship_replacement")
+"""Logistics ships a replacement: carrier, tracking number, ETA."""
+
+may_confirm_replacement = has_perm("aftersales.confirm_replacement")
+"""The account manager or after-sales confirms, on the customer's word, that it arrived."""
+
+may_cancel_replacement = may_handle_ticket
+"""After-sales (or the sales manager) cancels a replacement with a reason."""

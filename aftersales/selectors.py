@@ -15,18 +15,27 @@ from django.db.models import (
     DateTimeField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
 
-from aftersales.exceptions import BLOCK_NO_VISIT, BLOCK_NOT_ACCEPTED, BLOCK_OPEN_TICKET
+from aftersales.exceptions import (
+    BLOCK_NO_VISIT,
+    BLOCK_NOT_ACCEPTED,
+    BLOCK_OPEN_TICKET,
+    BLOCK_REPLACEMENT,
+)
 from aftersales.models import (
     OPEN_TICKET_STATUSES,
+    UNDERWAY_REPLACEMENT_STATUSES,
     AcceptanceIssue,
     AftersalesTicket,
     FollowUpVisit,
+    ReplacementShipment,
+    ReplacementStatus,
     TicketResponse,
 )
 from core.models import SlaClock, SlaKind
@@ -151,11 +160,63 @@ def ticket_detail(*, pk: int) -> AftersalesTicket:
         .prefetch_related(
             Prefetch("responses", queryset=TicketResponse.objects.select_related("author")),
             "repairs__recorded_by",
-            "replacements__order_line__product",
+            Prefetch(
+                "replacements",
+                queryset=ReplacementShipment.objects.select_related(
+                    "order_line__product", "shipped_by", "confirmed_by", "cancelled_by"
+                ),
+            ),
             "issue__photos",
         )
         .get(pk=pk)
     )
+
+
+def replacements(*, status: str = "") -> QuerySet[ReplacementShipment]:
+    """Replacements for logistics' list: by default those to ship and those on their way
+    (to ship first, oldest first); ``status`` narrows to one state, "all" shows every one."""
+    rows = ReplacementShipment.objects.select_related(
+        "ticket", "ticket__order", "ticket__order__customer", "order_line__product"
+    )
+    if status == "all":
+        return rows.order_by("-created_at", "-pk")
+    if status in ReplacementStatus.values:
+        rows = rows.filter(status=status)
+    else:
+        rows = rows.filter(status__in=UNDERWAY_REPLACEMENT_STATUSES)
+    # "planned" sorts before "shipped": what still has to leave comes first.
+    return rows.order_by("status", "created_at", "pk")
+
+
+def replacements_to_ship() -> QuerySet[ReplacementShipment]:
+    return replacements(status=ReplacementStatus.PLANNED)
+
+
+def replacements_to_confirm(user: Any = None) -> QuerySet[ReplacementShipment]:
+    """Replacements on their way whose receipt is to be confirmed with the customer; with
+    ``user``, those of the customers they manage (or, without an account manager, of the
+    orders they own)."""
+    rows = replacements(status=ReplacementStatus.SHIPPED)
+    if user is not None:
+        rows = rows.filter(
+            Q(ticket__order__customer__account_manager=user)
+            | Q(ticket__order__customer__account_manager__isnull=True, ticket__order__owner=user)
+        )
+    return rows.order_by("eta", "pk")
+
+
+def replacement_detail(*, pk: int) -> ReplacementShipment:
+    return ReplacementShipment.objects.select_related(
+        "ticket",
+        "ticket__owner",
+        "ticket__order",
+        "ticket__order__customer",
+        "order_line__product",
+        "shipped_by",
+        "confirmed_by",
+        "cancelled_by",
+        "created_by",
+    ).get(pk=pk)
 
 
 def ticket_clocks(ticket: AftersalesTicket) -> list[SlaClock]:
@@ -178,7 +239,24 @@ def completion_blockers(order: Order, tickets: list[AftersalesTicket] | None = N
         tickets = list(
             AftersalesTicket.objects.filter(order=order, status__in=OPEN_TICKET_STATUSES)
         )
-    blockers.extend(
-        str(BLOCK_OPEN_TICKET % {"number": ticket.number}) for ticket in tickets if ticket.is_open
-    )
+    open_tickets = [ticket for ticket in tickets if ticket.is_open]
+    blockers.extend(str(BLOCK_OPEN_TICKET % {"number": ticket.number}) for ticket in open_tickets)
+    underway = ReplacementShipment.objects.filter(
+        ticket__in=open_tickets, status__in=UNDERWAY_REPLACEMENT_STATUSES
+    ).select_related("ticket", "order_line__product")
+    for replacement in underway if open_tickets else []:
+        item = (
+            f"{replacement.order_line.product.name if replacement.order_line_id else ''} "
+            f"{replacement.item} × {replacement.quantity.normalize():f}"
+        ).strip()
+        blockers.append(
+            str(
+                BLOCK_REPLACEMENT
+                % {
+                    "item": item,
+                    "number": replacement.ticket.number,
+                    "status": replacement.get_status_display(),
+                }
+            )
+        )
     return blockers

@@ -20,6 +20,7 @@ from aftersales.actions import (
     LineInput,
     make_thumbnail,
     photo_validate,
+    replacement_label,
 )
 from aftersales.models import (
     Acceptance,
@@ -32,7 +33,7 @@ from aftersales.models import (
 )
 from aftersales.selectors import completion_blockers
 from core.actions import perform
-from orders.models import Order
+from orders.models import Order, OrderLine
 
 
 def acceptance_record(
@@ -99,8 +100,12 @@ def ticket_respond(
     text: str,
     kind: str | None = None,
     promised_date: date | None = None,
+    replacement_line: OrderLine | None = None,
+    replacement_quantity: Decimal | None = None,
+    replacement_item: str = "",
 ) -> TicketResponse:
-    """Log a response; the first one meets the 24-hour clock."""
+    """Log a response; the first one meets the 24-hour clock. Answering with a replacement
+    names it: the order line, how many and what of it (e.g. the outer carton)."""
     result: TicketResponse = perform(
         "aftersales.ticket_respond",
         actor=actor,
@@ -108,6 +113,9 @@ def ticket_respond(
         text=text,
         kind=kind,
         promised_date=promised_date,
+        replacement_line=replacement_line,
+        replacement_quantity=replacement_quantity,
+        replacement_item=replacement_item,
     )
     return result
 
@@ -138,6 +146,26 @@ def repair_record_add(
     return record
 
 
+def replacement_plan(
+    *,
+    actor: Any,
+    ticket: AftersalesTicket,
+    order_line: OrderLine,
+    quantity: Decimal,
+    item: str = "",
+) -> ReplacementShipment:
+    """Name one more replacement of a replacement ticket: order line, what, how many."""
+    result: ReplacementShipment = perform(
+        "aftersales.replacement_plan",
+        actor=actor,
+        obj=ticket,
+        order_line=order_line,
+        quantity=quantity,
+        item=item,
+    )
+    return result
+
+
 def replacement_ship(
     *,
     actor: Any,
@@ -146,7 +174,7 @@ def replacement_ship(
     tracking_number: str,
     eta: date,
 ) -> ReplacementShipment:
-    """The replacement goods leave: carrier, tracking number and ETA."""
+    """Logistics ships the replacement: carrier, tracking number and ETA."""
     result: ReplacementShipment = perform(
         "aftersales.replacement_ship",
         actor=actor,
@@ -154,6 +182,30 @@ def replacement_ship(
         carrier=carrier,
         tracking_number=tracking_number,
         eta=eta,
+    )
+    return result
+
+
+def replacement_arrive(
+    *, actor: Any, replacement: ReplacementShipment, received_on: date, received_by: str
+) -> ReplacementShipment:
+    """The customer received the replacement (confirmed on the customer's word)."""
+    result: ReplacementShipment = perform(
+        "aftersales.replacement_arrive",
+        actor=actor,
+        obj=replacement,
+        received_on=received_on,
+        received_by=received_by,
+    )
+    return result
+
+
+def replacement_cancel(
+    *, actor: Any, replacement: ReplacementShipment, reason: str
+) -> ReplacementShipment:
+    """Cancel a replacement that will not reach the customer, with the reason."""
+    result: ReplacementShipment = perform(
+        "aftersales.replacement_cancel", actor=actor, obj=replacement, reason=reason
     )
     return result
 
@@ -227,6 +279,10 @@ __all__ = [
     "make_thumbnail",
     "photo_validate",
     "repair_record_add",
+    "replacement_arrive",
+    "replacement_cancel",
+    "replacement_label",
+    "replacement_plan",
     "replacement_ship",
     "ticket_assign",
     "ticket_open_complaint",

@@ -26,5 +26,10 @@ urlpatterns = [
     path("tickets/<int:pk>/rate/", views.ticket_rate, name="ticket_rate"),
     path("tickets/<int:pk>/record/", views.ticket_record, name="ticket_record"),
     path("tickets/<int:pk>/record.pdf", views.ticket_record_pdf, name="ticket_record_pdf"),
+    path("tickets/<int:pk>/replace/", views.replacement_plan, name="ticket_replace"),
+    path("replacements/", views.replacement_list, name="replacements"),
+    path("replacements/<int:pk>/", views.replacement_detail, name="replacement_detail"),
     path("replacements/<int:pk>/ship/", views.replacement_ship, name="replacement_ship"),
+    path("replacements/<int:pk>/arrive/", views.replacement_arrive, name="replacement_arrive"),
+    path("replacements/<int:pk>/cancel/", views.replacement_cancel, name="replacement_cancel"),
 ]

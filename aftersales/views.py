@@ -30,13 +30,22 @@ from aftersales.forms import (
     ComplaintForm,
     RatingForm,
     RepairForm,
+    ReplacementArriveForm,
+    ReplacementCancelForm,
+    ReplacementPlanForm,
     ReplacementShipForm,
     ResolveForm,
     RespondForm,
     VisitForm,
 )
-from aftersales.models import AftersalesTicket, IssuePhoto, ReplacementShipment, TicketKind
-from core.actions import allowed, available
+from aftersales.models import (
+    AftersalesTicket,
+    IssuePhoto,
+    ReplacementShipment,
+    ReplacementStatus,
+    TicketKind,
+)
+from core.actions import available
 from core.pdf import pdf_response
 from core.uploads import private_file_response
 from core.web import run_step
@@ -53,6 +62,12 @@ TICKET_ACTIONS = (
     "aftersales.repair_record",
     "aftersales.ticket_resolve",
     "aftersales.ticket_rate",
+    "aftersales.replacement_plan",
+)
+REPLACEMENT_ACTIONS = (
+    "aftersales.replacement_ship",
+    "aftersales.replacement_arrive",
+    "aftersales.replacement_cancel",
 )
 
 
@@ -256,24 +271,29 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "aftersales/ticket.html", _ticket_context(request, ticket))
 
 
+def _lines_to_name(ticket: AftersalesTicket) -> Any:
+    """The order lines a response may name as replaced; None once a replacement that is
+    not cancelled exists (the response is then a progress note)."""
+    if ticket.replacements.exclude(status=ReplacementStatus.CANCELLED).exists():
+        return None
+    return ticket.order.lines.select_related("product")
+
+
 def _ticket_context(request: HttpRequest, ticket: AftersalesTicket, **bound: Any) -> dict[str, Any]:
     """The ticket page; ``bound`` forms replace the empty ones when one is shown again."""
     user = request.user
     may = available(user, ticket, TICKET_ACTIONS)
     replacements = list(ticket.replacements.all())
-    for replacement in replacements:
-        # The ticket must still be open and a replacement one (the action's effect says so).
-        replacement.may_ship = (  # type: ignore[attr-defined]
-            ticket.is_open
-            and ticket.kind == TicketKind.REPLACEMENT
-            and allowed("aftersales.replacement_ship", user, replacement)
-        )
+    underway = [r for r in replacements if r.is_underway]
+    order_lines = _lines_to_name(ticket)
+    default_line = ticket.issue.line.order_line_id if ticket.issue and ticket.issue.line else None
     context: dict[str, Any] = {
         "ticket": ticket,
         "order": ticket.order,
         "responses": list(ticket.responses.all()),
         "repairs": list(ticket.repairs.all()),
         "replacements": replacements,
+        "replacements_underway": underway,
         "clocks": selectors.ticket_clocks(ticket),
         "can_rate": may["aftersales_ticket_rate"] and ticket.rating is None,
         "now": timezone.now(),
@@ -286,21 +306,37 @@ def _ticket_context(request: HttpRequest, ticket: AftersalesTicket, **bound: Any
         "aftersales_ticket_respond": (
             "respond_form",
             lambda: RespondForm(
-                initial={"kind": ticket.kind, "promised_date": ticket.promised_date}
+                initial={
+                    "kind": ticket.kind,
+                    "promised_date": ticket.promised_date,
+                    "replacement_line": default_line,
+                },
+                order_lines=order_lines,
             ),
         ),
         "aftersales_repair_record": ("repair_form", RepairForm),
+        # The engine refuses to resolve while a replacement is on its way; the page says
+        # why instead of offering the form (docs/workflow.md §8 H).
         "aftersales_ticket_resolve": (
             "resolve_form",
             lambda: ResolveForm(initial={"refund_amount": ticket.refund_amount}),
         ),
         "aftersales_ticket_rate": ("rating_form", RatingForm),
+        "aftersales_replacement_plan": (
+            "plan_form",
+            lambda: ReplacementPlanForm(
+                initial={"line": default_line, "quantity": 1},
+                order_lines=ticket.order.lines.select_related("product"),
+            ),
+        ),
     }
+    may["aftersales_ticket_resolve"] = may["aftersales_ticket_resolve"] and not underway
+    may["aftersales_replacement_plan"] = (
+        may["aftersales_replacement_plan"] and ticket.kind == TicketKind.REPLACEMENT
+    )
     for key, (name, make) in forms.items():
         if may[key]:
             context[name] = bound.get(name) or make()
-    if any(r.may_ship for r in replacements):  # type: ignore[attr-defined]
-        context["ship_form"] = bound.get("ship_form") or ReplacementShipForm()
     return context
 
 
@@ -341,7 +377,7 @@ def ticket_respond(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_step(
         request,
         ticket,
-        RespondForm(request.POST),
+        RespondForm(request.POST, order_lines=_lines_to_name(ticket)),
         "respond_form",
         lambda data: services.ticket_respond(actor=request.user, ticket=ticket, **data),
         _("The response is logged."),
@@ -406,17 +442,166 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def replacement_ship(request: HttpRequest, pk: int) -> HttpResponse:
+def replacement_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    return _ticket_step(
+        request,
+        ticket,
+        ReplacementPlanForm(request.POST, order_lines=ticket.order.lines.select_related("product")),
+        "plan_form",
+        lambda data: services.replacement_plan(
+            actor=request.user,
+            ticket=ticket,
+            order_line=data["line"],
+            quantity=data["quantity"],
+            item=data["item"],
+        ),
+        _("The replacement is planned; logistics is told to ship it."),
+    )
+
+
+# --- replacements (logistics ships, the customer's receipt is confirmed) ----------------------
+REPLACEMENT_FILTERS = (
+    ("", gettext_lazy("To ship and on their way")),
+    (ReplacementStatus.PLANNED, gettext_lazy("To ship")),
+    (ReplacementStatus.SHIPPED, gettext_lazy("On their way")),
+    ("all", gettext_lazy("All")),
+)
+
+
+@permission_required("aftersales.view_replacementshipment", raise_exception=True)
+def replacement_list(request: HttpRequest) -> HttpResponse:
+    """Logistics' list of replacements to ship (and on their way), oldest first."""
+    status = request.GET.get("status", "")
+    if status not in {key for key, _label in REPLACEMENT_FILTERS}:
+        status = ""
+    return render(
+        request,
+        "aftersales/replacements.html",
+        {
+            "replacements": list(selectors.replacements(status=status)[:200]),
+            "status": status,
+            "filters": REPLACEMENT_FILTERS,
+            "today": timezone.localdate(),
+            "nav_active": "aftersales_replacements",
+        },
+    )
+
+
+def _replacement_or_404(pk: int) -> ReplacementShipment:
+    try:
+        return selectors.replacement_detail(pk=pk)
+    except ReplacementShipment.DoesNotExist:
+        raise Http404 from None
+
+
+def _replacement_context(
+    request: HttpRequest, replacement: ReplacementShipment, **bound: Any
+) -> dict[str, Any]:
+    may = available(request.user, replacement, REPLACEMENT_ACTIONS)
+    context: dict[str, Any] = {
+        "replacement": replacement,
+        "ticket": replacement.ticket,
+        "order": replacement.ticket.order,
+        "nav_active": "aftersales_replacements",
+    }
+    forms: dict[str, tuple[str, Callable[[], Any]]] = {
+        "aftersales_replacement_ship": ("ship_form", ReplacementShipForm),
+        "aftersales_replacement_arrive": (
+            "arrive_form",
+            lambda: ReplacementArriveForm(
+                initial={"received_by": replacement.ticket.order.contact_name}
+            ),
+        ),
+        "aftersales_replacement_cancel": ("cancel_form", ReplacementCancelForm),
+    }
+    for key, (name, make) in forms.items():
+        if may[key]:
+            context[name] = bound.get(name) or make()
+    return context
+
+
+@permission_required("aftersales.view_replacementshipment", raise_exception=True)
+def replacement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    replacement = _replacement_or_404(pk)
+    return render(
+        request, "aftersales/replacement.html", _replacement_context(request, replacement)
+    )
+
+
+def _replacement_step(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[Any],
+    form_name: str,
+    call: Callable[[ReplacementShipment, dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    """Run one step on a replacement from its page's form; an invalid form shows the page
+    again with its errors (400)."""
     replacement = get_object_or_404(
         ReplacementShipment.objects.select_related("ticket__order"), pk=pk
     )
-    return _ticket_step(
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        page = _replacement_or_404(pk)
+        return render(
+            request,
+            "aftersales/replacement.html",
+            _replacement_context(request, page, **{form_name: form}),
+            status=400,
+        )
+    return run_step(
         request,
-        replacement.ticket,
-        ReplacementShipForm(request.POST),
+        lambda: call(replacement, form.cleaned_data),
+        success=success,
+        back=reverse("aftersales:replacement_detail", args=[pk]),
+    )
+
+
+@require_POST
+@login_required
+def replacement_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    return _replacement_step(
+        request,
+        pk,
+        ReplacementShipForm,
         "ship_form",
-        lambda data: services.replacement_ship(actor=request.user, replacement=replacement, **data),
-        _("The replacement shipment is recorded."),
+        lambda replacement, data: services.replacement_ship(
+            actor=request.user, replacement=replacement, **data
+        ),
+        _("The replacement is shipped; the account manager will confirm its receipt."),
+    )
+
+
+@require_POST
+@login_required
+def replacement_arrive(request: HttpRequest, pk: int) -> HttpResponse:
+    return _replacement_step(
+        request,
+        pk,
+        ReplacementArriveForm,
+        "arrive_form",
+        lambda replacement, data: services.replacement_arrive(
+            actor=request.user, replacement=replacement, **data
+        ),
+        _("The customer's receipt of the replacement is confirmed."),
+    )
+
+
+@require_POST
+@login_required
+def replacement_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _replacement_step(
+        request,
+        pk,
+        ReplacementCancelForm,
+        "cancel_form",
+        lambda replacement, data: services.replacement_cancel(
+            actor=request.user, replacement=replacement, **data
+        ),
+        _("The replacement is cancelled."),
     )
 
 

@@ -6,6 +6,8 @@ Routed by archive/month_close_urls.py, which the reports URLs mount under
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,9 +19,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from archive.models import ArchivePackage, MonthClose, PackageStatus
-from archive.month_close import month_close
+from archive.month_close import (
+    last_full_month,
+    month_close,
+    month_is_over,
+    month_not_over_message,
+)
 from archive.packages import package_request
+from archive.periods import month_end
 from core.uploads import private_file_response
+
+MSG_CHOOSE_MONTH = gettext_lazy("Choose a month, e.g. %(example)s.")
+
+
+def _example() -> str:
+    year, month = last_full_month()
+    return f"{year}-{month:02d}"
 
 
 class MonthForm(forms.Form):
@@ -29,17 +44,47 @@ class MonthForm(forms.Form):
         help_text=gettext_lazy("Completed and cancelled orders of this month become read-only."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty field is an error that says what to enter, never a silent default.
+        self.fields["month"].error_messages["required"] = MSG_CHOOSE_MONTH % {"example": _example()}
+
     def clean_month(self) -> tuple[int, int]:
         try:
             year, month = (int(part) for part in self.cleaned_data["month"].split("-"))
-            if not 1 <= month <= 12:
+            if not 1 <= month <= 12 or year < 1900:
                 raise ValueError
-        except ValueError as exc:
-            raise forms.ValidationError(gettext_lazy("Choose a month, e.g. 2026-11.")) from exc
+            month_end(year, month)  # year 9999 has no month after its December
+        except (ValueError, OverflowError) as exc:
+            raise forms.ValidationError(MSG_CHOOSE_MONTH % {"example": _example()}) from exc
         today = timezone.localdate()
         if (year, month) > (today.year, today.month):
             raise forms.ValidationError(gettext_lazy("A month can be closed once it has begun."))
         return year, month
+
+
+class MonthCloseForm(MonthForm):
+    """The close: the last full month is filled in; a month that has not ended needs the
+    box ticked, under the sentence that says what closing it now does."""
+
+    confirm_unfinished = forms.BooleanField(
+        label=gettext_lazy("Close this month although it has not ended"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        year, month = last_full_month()
+        kwargs.setdefault("initial", {"month": f"{year}-{month:02d}"})
+        super().__init__(*args, **kwargs)
+        self.needs_confirmation = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = cleaned.get("month")
+        if chosen and not month_is_over(*chosen):
+            self.needs_confirmation = True
+            if not cleaned.get("confirm_unfinished"):
+                self.add_error("confirm_unfinished", month_not_over_message(*chosen))
+        return cleaned
 
 
 def _require_archivist(request: HttpRequest) -> None:
@@ -49,10 +94,15 @@ def _require_archivist(request: HttpRequest) -> None:
 
 def month_close_page(request: HttpRequest) -> HttpResponse:
     _require_archivist(request)
-    form = MonthForm(request.POST or None)
+    form = MonthCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         year, month = form.cleaned_data["month"]
-        close = month_close(actor=request.user, year=year, month=month)
+        close = month_close(
+            actor=request.user,
+            year=year,
+            month=month,
+            unfinished_confirmed=form.cleaned_data["confirm_unfinished"],
+        )
         messages.success(
             request,
             _("%(period)s closed: %(archived)s orders archived, %(open)s open orders carried over.")
@@ -63,7 +113,7 @@ def month_close_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "archive/month_close.html",
-        {"form": form, "closes": closes},
+        {"form": form, "closes": closes, "default_month": form.initial["month"]},
     )
 
 

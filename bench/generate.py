@@ -310,6 +310,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
     from django.db import connection
 
     from orders.models import Order
+    from orders.models.catalog import pinyin_initials
 
     rnd = random.Random(seed)
     t0 = time.monotonic()
@@ -350,6 +351,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                     pid,
                     f"P{pid:06d}",
                     f"{noun} {pid}",
+                    pinyin_initials(f"{noun} {pid}"),  # what Product.save would store
                     f"型号-{rnd.randrange(100, 999)}",
                     "次" if kind == "service" else "台",
                     _cents(cents),
@@ -365,6 +367,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                 "id",
                 "code",
                 "name",
+                "pinyin_initials",
                 "spec",
                 "unit",
                 "list_price",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import statistics
 import threading
@@ -135,7 +136,11 @@ class Bench:
         repeat: int | None = None,
         note: str = "",
         before: Callable[[], None] | None = None,
+        urls: list[str] | None = None,
+        max_bytes: int | None = None,
     ) -> Result | None:
+        """Time ``url`` (or each of ``urls`` in turn); an answer larger than ``max_bytes``
+        counts as an error."""
         if not self.wanted(name):
             return None
         from django.db import connection
@@ -146,14 +151,17 @@ class Bench:
         client.force_login(self.users[role])
         repeat = repeat or self.repeat
         errors = 0
+        turns = itertools.cycle(urls or [url])
+        sizes: list[int] = []
 
         def fetch() -> None:
             nonlocal errors
-            response = client.get(url)
-            if response.status_code != 200:
-                errors += 1
+            response = client.get(next(turns))
             # Streaming or not, the whole body is produced before we stop the clock.
-            _ = response.content
+            size = len(response.content)
+            sizes.append(size)
+            if response.status_code != 200 or (max_bytes is not None and size > max_bytes):
+                errors += 1
 
         def timed_fetch() -> None:
             if before is not None:
@@ -171,8 +179,10 @@ class Bench:
             sql_ms=sum(float(q["time"]) for q in ctx.captured_queries) * 1000,
             floor_ms=floor,
             target=target,
-            note=note or url,
+            note=(note or url)
+            + (f"; answer {max(sizes) / 1024:,.1f} KB" if max_bytes is not None else ""),
             errors=errors,
+            extra={"bytes": max(sizes)},
         )
         self._add(result)
         return result
@@ -408,6 +418,128 @@ def run_pages(bench: Bench, data: dict[str, Any]) -> None:
             target=target,
             repeat=max(3, repeat),
         )
+
+
+# --- order entry at 5,000 and 100,000 products -----------------------------------------
+
+ORDER_FORM_BENCHMARKS = ("order_form_5k_products", "order_form_100k_products", "product_search")
+BENCH_PRODUCT_PREFIX = "BENCH-P"
+
+
+def _top_up_products(total: int) -> int:
+    """Add catalogue products (codes BENCH-P…) until there are ``total``; returns how many.
+
+    Names, specs and pinyin initials like the real ones: the picker's search is timed on a
+    catalogue it could meet, not on 95,000 copies of one word.
+    """
+    from decimal import Decimal
+
+    from bench.generate import NOUNS
+    from orders.models import Product
+
+    have = _one("SELECT count(*) FROM orders_product")
+    missing = max(0, total - have)
+    start = _one(
+        "SELECT count(*) FROM orders_product WHERE code LIKE %s", [f"{BENCH_PRODUCT_PREFIX}%"]
+    )
+    qualities = ["工业", "防爆", "高压", "低噪", "智能", "重型", "微型", "数控"]
+    batch: list[Any] = []
+    for n in range(start, start + missing):
+        batch.append(
+            Product(
+                code=f"{BENCH_PRODUCT_PREFIX}{n:06d}",
+                name=f"{qualities[n % len(qualities)]}{NOUNS[n % len(NOUNS)]} {n}",
+                spec=f"型号-{n % 997:03d}/{n % 13}",
+                unit="台",
+                list_price=Decimal(100 + n % 9_000),
+            )
+        )
+        if len(batch) == 5_000:
+            Product.objects.bulk_create(batch)  # fills the pinyin initials
+            batch = []
+    if batch:
+        Product.objects.bulk_create(batch)
+    if missing:
+        _analyze_products()
+    return missing
+
+
+def _analyze_products() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE orders_product")  # as autovacuum would: GIN lists merged
+
+
+def _drop_bench_products() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM orders_product WHERE code LIKE %s", [f"{BENCH_PRODUCT_PREFIX}%"]
+        )
+    _analyze_products()
+
+
+def run_order_form(bench: Bench, *, small: int, large: int) -> None:
+    """The new-order page with ``small`` and ``large`` catalogues, and the picker's search.
+
+    The page must not grow with the catalogue (no product is on it until one is searched);
+    an answer over 80 KB counts as an error. The products added for it are deleted after.
+    """
+    if not any(bench.wanted(name) for name in ORDER_FORM_BENCHMARKS):
+        return
+    target = "< 80 KB, median < 80 ms"
+    try:
+        if bench.wanted("order_form_5k_products"):
+            added = _top_up_products(small)
+            count = _one("SELECT count(*) FROM orders_product")
+            bench.page(
+                "order_form_5k_products",
+                "/orders/new/",
+                role="sales_assistant",
+                target=target,
+                max_bytes=80 * 1024,
+                note=f"/orders/new/ with {count:,} products ({added:,} added for the run)",
+            )
+        if bench.wanted("order_form_100k_products") or bench.wanted("product_search"):
+            added = _top_up_products(large)
+            count = _one("SELECT count(*) FROM orders_product")
+            bench.page(
+                "order_form_100k_products",
+                "/orders/new/",
+                role="sales_assistant",
+                target=target,
+                max_bytes=80 * 1024,
+                note=f"/orders/new/ with {count:,} products ({added:,} added for the run)",
+            )
+            # What a user types: a code, a part of a name, a spec, pinyin initials (轴承 →
+            # "zc", 智能电机 → "zndj"), one letter, and a word that matches nothing.
+            code = _one("SELECT code FROM orders_product ORDER BY id LIMIT 1 OFFSET 77")
+            terms = [code[:5], code, "轴承", "型号-88", "zc", "zndj", "b", "无此产品"]
+            from urllib.parse import urlencode
+
+            bench.page(
+                "product_search",
+                "/orders/product-search/",
+                urls=[
+                    "/orders/product-search/?" + urlencode({"product_q": term}) for term in terms
+                ],
+                role="sales_assistant",
+                floor_sql="""
+                    SELECT id, code, name, spec, unit, list_price FROM orders_product
+                    WHERE is_active AND (UPPER(code) LIKE UPPER(%s) OR UPPER(name) LIKE UPPER(%s)
+                        OR UPPER(spec) LIKE UPPER(%s) OR UPPER(pinyin_initials) LIKE UPPER(%s))
+                    ORDER BY code LIMIT 10
+                """,
+                floor_params=["%zc%"] * 4,
+                target="p95 < 80 ms",
+                max_bytes=80 * 1024,
+                note=f"the picker's search in {count:,} products, terms in turn: "
+                + ", ".join(terms),
+            )
+    finally:
+        _drop_bench_products()
 
 
 # --- import ----------------------------------------------------------------------------
@@ -838,6 +970,8 @@ def main(argv: list[str] | None = None) -> Bench:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--only", action="append", help="run only these benchmarks")
     parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--form-products", type=int, default=5_000)
+    parser.add_argument("--form-products-large", type=int, default=100_000)
     parser.add_argument("--open-clocks", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--load-users", type=int, default=50)
@@ -862,6 +996,7 @@ def run_all(args: Any) -> Bench:
     data = bench.pick()
     print(f"parameters: {data}", flush=True)
     run_pages(bench, data)
+    run_order_form(bench, small=args.form_products, large=args.form_products_large)
     run_import(bench, args.import_rows)
     run_scan(bench, args.open_clocks)
     run_concurrency(bench, args.concurrency)

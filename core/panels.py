@@ -10,6 +10,13 @@
           timeline=lambda user, customer: [TimelineEntry(...), ...],
       )
 
+* **Order badges** — the order page and the order list (orders app) show what an app
+  above knows about an order, e.g. fulfillment's delivery date to negotiate or the date
+  the customer agreed. The app registers a source that answers for a whole page of
+  orders at once (one query)::
+
+      register_order_badges(key="delivery_date", source=lambda user, order_ids: {...})
+
 * **File guards** — a view that serves a stored file asks
   :func:`file_access_allowed` first; the archive app (document register,
   confidentiality, borrowing, access log) answers. With no guard registered
@@ -97,6 +104,44 @@ def customer_timeline_for(user: Any, customer: Any) -> list[TimelineEntry]:
             continue
         entries.extend(panel.timeline(user, customer))
     return entries
+
+
+# --- order badges -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderBadge:
+    """A short fact about an order shown beside its delivery date (page and list)."""
+
+    label: str
+    detail: str = ""
+    tone: str = "warning"  # Bootstrap colour: warning, success, info, danger, secondary
+    testid: str = ""
+    url: str = ""
+
+
+OrderBadgeSource = Callable[[Any, list[int]], dict[int, list[OrderBadge]]]
+_badge_sources: dict[str, OrderBadgeSource] = {}
+
+
+def register_order_badges(*, key: str, source: OrderBadgeSource) -> None:
+    """``source(user, order_ids)`` → ``{order_id: [OrderBadge, …]}`` for a page of orders.
+
+    Registering the same key again replaces it (ready() may run more than once in tests).
+    """
+    _badge_sources[key] = source
+
+
+def order_badges_for(user: Any, orders: Any) -> dict[int, list[OrderBadge]]:
+    """The badges of every registered source for ``orders`` (orders or their ids)."""
+    ids = [getattr(order, "pk", order) for order in orders]
+    badges: dict[int, list[OrderBadge]] = {}
+    if not ids:
+        return badges
+    for key in sorted(_badge_sources):
+        for order_id, found in _badge_sources[key](user, ids).items():
+            badges.setdefault(order_id, []).extend(found)
+    return badges
 
 
 # --- file guards --------------------------------------------------------------------

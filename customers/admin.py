@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers.models import Address, Contact, Customer, PaymentRecord, QualificationDocument
+from customers.models import (
+    Address,
+    Contact,
+    CreditPolicy,
+    Customer,
+    PaymentRecord,
+    QualificationDocument,
+)
 
 
 class ContactInline(admin.TabularInline):
@@ -60,3 +67,20 @@ class PaymentRecordAdmin(SimpleHistoryAdmin):
     list_select_related = ["customer"]
     search_fields = ["invoice_number", "customer__name"]
     list_filter = ["due_date"]
+
+
+@admin.register(CreditPolicy)
+class CreditPolicyAdmin(SimpleHistoryAdmin):
+    """One row: the limit new customers start with (docs/decisions/0009-credit-policy.md)."""
+
+    list_display = ["__str__", "new_customer_credit_limit", "updated_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not CreditPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        CreditPolicy.current()  # the row exists before anyone looks for it
+        return super().changelist_view(request, extra_context)

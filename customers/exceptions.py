@@ -13,3 +13,4 @@ MSG_DUPLICATE_CREDIT_CODE = _(
 )
 MSG_ONE_PRIMARY = _("Only one contact can be the primary contact.")
 MSG_ONE_DEFAULT = _("Only one address can be the default delivery address.")
+MSG_QUICK_CUSTOMER_EXISTS = _("This customer already exists: %(existing)s. Search for it instead.")

@@ -10,13 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from core import roles
 from core.people import person_name
 from core.uploads import DOCUMENT_KINDS
+from core.validators import normalize_phone, validate_mobile
 from customers.exceptions import (
     MSG_DUPLICATE_CREDIT_CODE,
     MSG_DUPLICATE_NAME,
     MSG_ONE_DEFAULT,
     MSG_ONE_PRIMARY,
+    MSG_QUICK_CUSTOMER_EXISTS,
 )
-from customers.models import Address, Contact, Customer, DocumentKind
+from customers.models import Address, Contact, Customer, DocumentKind, Industry, Region
 from customers.selectors import duplicate_customers
 
 CREDIT_FIELDS = ("credit_limit", "credit_term_days")
@@ -165,3 +167,41 @@ class CustomerFilterForm(forms.Form):
         for name in ("region", "industry", "qualification_status"):
             choices = Customer._meta.get_field(name).choices
             self.fields[name].choices = [("", _("All")), *list(choices)]
+
+
+class QuickCustomerForm(forms.Form):
+    """A new customer from the order form: the minimum to start an order, and the contact's
+    mobile and e-mail — the delivery notice, acceptance and visits reach the customer
+    through them (docs/workflow.md §5); the rest is filled in on the customer's file."""
+
+    name = forms.CharField(label=_("Customer name"), max_length=200)
+    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
+    contact_name = forms.CharField(label=_("Contact"), max_length=50)
+    mobile = forms.CharField(
+        label=_("Mobile"),
+        max_length=20,
+        validators=[validate_mobile],
+        help_text=_("A mainland mobile number, e.g. 13800138000."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("Where the customer receives the delivery notice and documents."),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        existing = Customer.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            raise forms.ValidationError(
+                MSG_QUICK_CUSTOMER_EXISTS, params={"existing": f"{existing.code} {existing.name}"}
+            )
+        return name
+
+    def clean_mobile(self) -> str:
+        return normalize_phone(self.cleaned_data["mobile"])
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

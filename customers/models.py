@@ -54,6 +54,60 @@ class QualificationStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
+# A first line of credit that covers a usual first order (docs/decisions/0009-credit-policy.md).
+NEW_CUSTOMER_CREDIT_LIMIT = Decimal("50000.00")
+
+
+class CreditPolicy(models.Model):
+    """The credit rules an administrator may change (one row, edited in the admin).
+
+    A new customer starts with ``new_customer_credit_limit`` — a first line of credit the
+    company grants before it knows the customer; a sales manager or director changes it on
+    the customer's file (docs/decisions/0009-credit-policy.md).
+    """
+
+    new_customer_credit_limit = models.DecimalField(
+        _("credit limit of a new customer (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=NEW_CUSTOMER_CREDIT_LIMIT,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "The limit every new customer starts with; change it on the customer's file. "
+            "Customers that exist already keep their limit."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit policy")
+        verbose_name_plural = _("credit policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_customer_credit_limit__gte=0),
+                name="credit_policy_new_limit_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Credit policy"))
+
+    @classmethod
+    def current(cls) -> CreditPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+def new_customer_credit_limit() -> Decimal:
+    """The default of ``Customer.credit_limit``: the credit policy's limit for new customers,
+    whichever way the customer is created (form, order form, importer, admin)."""
+    value = CreditPolicy.objects.filter(pk=1).values_list("new_customer_credit_limit", flat=True)
+    first = value.first()
+    return NEW_CUSTOMER_CREDIT_LIMIT if first is None else first
+
+
 class Customer(models.Model):
     code = models.CharField(_("customer code"), max_length=20, unique=True)
     name = models.CharField(_("customer name"), max_length=200)
@@ -78,7 +132,7 @@ class Customer(models.Model):
         _("credit limit (CNY)"),
         max_digits=14,
         decimal_places=2,
-        default=Decimal("0.00"),
+        default=new_customer_credit_limit,
         validators=[MinValueValidator(Decimal("0"))],
     )
     credit_term_days = models.PositiveSmallIntegerField(

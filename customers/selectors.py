@@ -92,6 +92,9 @@ class CreditStatus:
     collection_rate: Decimal | None  # received / due over the last three months; None: nothing due
     minimum_collection_rate: Decimal
     overdue: Decimal
+    # The order's whole total when only part of it counts (``order_amount``: what is not
+    # paid in advance, docs/decisions/0009-credit-policy.md); None: the whole order counts.
+    order_total: Decimal | None = None
 
     @property
     def exposure(self) -> Decimal:
@@ -119,16 +122,26 @@ class CreditStatus:
         from django.utils.translation import gettext as _
 
         reasons = []
-        if self.over_limit:
+        values = {
+            "outstanding": f"¥{self.outstanding:,.2f}",
+            "order": f"¥{self.order_amount:,.2f}",
+            "limit": f"¥{self.limit:,.2f}",
+            "total": f"¥{(self.order_total or self.order_amount):,.2f}",
+        }
+        if self.over_limit and self.order_total is not None:
+            reasons.append(
+                _(
+                    "Receivables %(outstanding)s + the part of this order not paid in advance "
+                    "%(order)s (of %(total)s) exceed the credit limit %(limit)s."
+                )
+                % values
+            )
+        elif self.over_limit:
             reasons.append(
                 _(
                     "Receivables %(outstanding)s + this order %(order)s exceed the credit limit %(limit)s."
                 )
-                % {
-                    "outstanding": f"¥{self.outstanding:,.2f}",
-                    "order": f"¥{self.order_amount:,.2f}",
-                    "limit": f"¥{self.limit:,.2f}",
-                }
+                % values
             )
         if self.low_collection:
             reasons.append(
@@ -180,6 +193,7 @@ def credit_status_from(
     figures: dict[str, Decimal] | None,
     order_amount: Decimal,
     minimum_collection_rate: Decimal,
+    order_total: Decimal | None = None,
 ) -> CreditStatus:
     figures = figures or {}
     zero = Decimal("0")
@@ -194,6 +208,7 @@ def credit_status_from(
         collection_rate=rate,
         minimum_collection_rate=minimum_collection_rate,
         overdue=max(figures.get("overdue", zero), zero),
+        order_total=order_total if order_total != order_amount else None,
     )
 
 
@@ -203,12 +218,15 @@ def credit_status(
     order_amount: Decimal = Decimal("0"),
     today: date | None = None,
     minimum_collection_rate: Decimal = Decimal("80"),
+    order_total: Decimal | None = None,
 ) -> CreditStatus:
-    """The credit check for one customer and an order amount."""
+    """The credit check for one customer and an order amount (``order_amount``: the part
+    that counts against the limit; ``order_total``: the whole order, when it differs)."""
     figures = credit_figures(customer_ids=[customer.pk], today=today).get(customer.pk)
     return credit_status_from(
         customer=customer,
         figures=figures,
         order_amount=order_amount,
         minimum_collection_rate=minimum_collection_rate,
+        order_total=order_total,
     )

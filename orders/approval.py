@@ -12,8 +12,16 @@ from decimal import Decimal
 from django.db.models import F, Max, Min
 from django.utils.translation import gettext as _
 
-from customers.selectors import CreditStatus, credit_status
-from orders.models import ApprovalPolicy, Order
+from customers.selectors import CreditStatus, credit_figures, credit_status_from
+from orders.models import ApprovalPolicy, Order, PaymentTerms
+
+# The share of the total a customer pays before delivery, per payment terms: that part is
+# never owed on credit, so only the rest counts against the credit limit
+# (docs/decisions/0009-credit-policy.md). Terms not listed: the whole order counts.
+ADVANCE_PERCENT: dict[str, Decimal] = {
+    PaymentTerms.PREPAID: Decimal("100"),
+    PaymentTerms.DEPOSIT_30: Decimal("30"),
+}
 
 
 @dataclass
@@ -71,10 +79,33 @@ def approval_hints(order: Order, policy: ApprovalPolicy | None = None) -> Approv
     return hints
 
 
-def order_credit_status(order: Order, policy: ApprovalPolicy | None = None) -> CreditStatus:
+def credit_amount(order: Order) -> Decimal:
+    """The part of ``order`` that counts against the customer's credit limit: the total
+    less what the payment terms have paid before delivery."""
+    advance = ADVANCE_PERCENT.get(order.payment_terms, Decimal("0"))
+    return (order.total_amount * (Decimal("100") - advance) / Decimal("100")).quantize(
+        Decimal("0.01")
+    )
+
+
+def order_credit_status(
+    order: Order,
+    policy: ApprovalPolicy | None = None,
+    figures: dict[str, Decimal] | None = None,
+    *,
+    with_figures: bool = False,
+) -> CreditStatus:
+    """The credit check of ``order`` (docs/workflow.md §6) as the manager's approval runs it.
+
+    ``figures``/``with_figures``: the customer's receivables already read for a list of
+    orders (one query for the page, ``customers.selectors.credit_figures``)."""
     policy = policy or ApprovalPolicy.current()
-    return credit_status(
+    if not with_figures:
+        figures = credit_figures(customer_ids=[order.customer_id]).get(order.customer_id)
+    return credit_status_from(
         customer=order.customer,
-        order_amount=order.total_amount,
+        figures=figures,
+        order_amount=credit_amount(order),
         minimum_collection_rate=policy.minimum_collection_rate,
+        order_total=order.total_amount,
     )

@@ -1,4 +1,11 @@
-"""After-sales figures of the monthly review: satisfaction, acceptance issues, complaint rate."""
+"""After-sales figures of the monthly review: satisfaction, complaints, acceptance issues.
+
+Complaints and acceptance issues are kept apart: the complaint rate counts only the
+tickets opened from a customer's complaint (``TicketSource.COMPLAINT``) against the orders
+delivered in the month; the issues the customer raised when signing (acceptance issues,
+and the tickets opened from them) have their own figure, against the orders accepted in
+the month.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import AcceptanceIssue, AftersalesTicket, FollowUpVisit, IssueType
+from aftersales.models import (
+    Acceptance,
+    AcceptanceIssue,
+    AftersalesTicket,
+    FollowUpVisit,
+    IssueType,
+    TicketSource,
+)
 from orders.models import OrderEvent
+from reports.selectors import NO_ACCEPTANCES, NO_DELIVERIES, NO_VISITS, Figure, rate, ratio
 
 
 def _span(start: date, end: date) -> tuple[datetime, datetime]:
@@ -23,7 +39,7 @@ def _span(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def aftersales_figures(start: date, end: date) -> dict[str, Any]:
-    """Four aggregate queries, whatever the number of orders."""
+    """A handful of aggregate queries, whatever the number of orders."""
     begin, finish = _span(start, end)
     visits = FollowUpVisit.objects.filter(visit_date__gte=start, visit_date__lte=end)
     summary = visits.aggregate(average=Avg("satisfaction"), count=Count("pk"))
@@ -42,7 +58,13 @@ def aftersales_figures(start: date, end: date) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .order_by("-n", "issue_type")
     ]
-    tickets = AftersalesTicket.objects.filter(opened_at__gte=begin, opened_at__lt=finish).count()
+    complaints = AftersalesTicket.objects.filter(
+        opened_at__gte=begin, opened_at__lt=finish, source=TicketSource.COMPLAINT
+    ).count()
+    accepted = Acceptance.objects.filter(recorded_at__gte=begin, recorded_at__lt=finish).aggregate(
+        orders=Count("pk"),
+        with_issues=Count("pk", filter=Q(issues__isnull=False), distinct=True),
+    )
     delivered = (
         OrderEvent.objects.filter(
             kind="transition", to_status="delivered", created_at__gte=begin, created_at__lt=finish
@@ -52,14 +74,34 @@ def aftersales_figures(start: date, end: date) -> dict[str, Any]:
         .count()
     )
     average = summary["average"]
+    average = None if average is None else Decimal(str(average)).quantize(Decimal("0.01"))
     return {
-        "average": None if average is None else Decimal(str(average)).quantize(Decimal("0.01")),
+        "average": average,
         "count": summary["count"],
         "distribution": [(score, counts.get(score, 0)) for score in range(1, 6)],
         "issue_types": issue_types,
-        "tickets": tickets,
+        "issues": sum(row["count"] for row in issue_types),
+        "complaints": complaints,
         "delivered": delivered,
-        "complaint_rate": None
-        if not delivered
-        else (Decimal(tickets) * 100 / delivered).quantize(Decimal("0.1")),
+        "complaint_rate": rate(complaints, delivered),
+        "accepted": accepted["orders"],
+        "accepted_with_issues": accepted["with_issues"],
+        "acceptance_issue_rate": rate(accepted["with_issues"], accepted["orders"]),
+        "figures": [
+            Figure(
+                "satisfaction",
+                _("Satisfaction (1–5)"),
+                average,
+                summary["count"],
+                empty=NO_VISITS,
+            ),
+            ratio("complaint_rate", _("Complaint rate"), complaints, delivered, NO_DELIVERIES),
+            ratio(
+                "acceptance_issue_rate",
+                _("Orders accepted with issues"),
+                accepted["with_issues"],
+                accepted["orders"],
+                NO_ACCEPTANCES,
+            ),
+        ],
     }

@@ -13,6 +13,7 @@ from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 PALETTE = ["#1f6feb", "#12b76a", "#f79009", "#7a5af8", "#f04438", "#0ba5ec", "#98a2b3", "#ee46bc"]
@@ -21,11 +22,18 @@ Number = int | float | Decimal
 
 def _fmt(value: Number) -> str:
     value = float(value)
-    # Chinese magnitudes keep labels short enough to sit over a column: 9.0亿, 131.9万.
-    if abs(value) >= 100_000_000:
-        return f"{value / 100_000_000:,.1f}亿"
-    if abs(value) >= 10000:
-        return f"{value / 10000:,.1f}万"
+    # Magnitudes keep labels short enough to sit over a column, in the reader's language:
+    # 9.0亿, 131.9万 in Chinese; 900.0M, 1.3M, 13.2K in English.
+    if (get_language() or "").startswith("zh"):
+        if abs(value) >= 100_000_000:
+            return f"{value / 100_000_000:,.1f}亿"
+        if abs(value) >= 10000:
+            return f"{value / 10000:,.1f}万"
+    else:
+        if abs(value) >= 1_000_000:
+            return f"{value / 1_000_000:,.1f}M"
+        if abs(value) >= 10000:
+            return f"{value / 1000:,.1f}K"
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.1f}"

@@ -62,6 +62,53 @@ def rate(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+# What the report says instead of a percentage when there is nothing to measure (a zero
+# denominator): the page, the PDF and the XLSX print these same words.
+NO_DELIVERIES = _("No orders were delivered this month; cannot be calculated.")
+NO_ACCEPTANCES = _("No orders were accepted this month; cannot be calculated.")
+NO_ORDERS_DUE = _("No orders were due for delivery this month; cannot be calculated.")
+NO_CUSTOMERS = _("No customers ordered this month; cannot be calculated.")
+NO_CLOCKS = _("No such deadline started this month; cannot be calculated.")
+NO_VISITS = _("No follow-up visits this month; cannot be calculated.")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One key figure of the review: a value computed from ``part`` / ``whole``.
+
+    ``unit`` is "%" for a rate. With ``whole`` = 0 there is no value and ``empty`` says
+    why in words — never "— (0/0)". ``part`` is None for an average, whose ``whole`` is the
+    number of things averaged.
+    """
+
+    key: str
+    label: Any
+    value: Decimal | None
+    whole: int
+    part: int | None = None
+    unit: str = ""
+    empty: Any = ""
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.whole) and self.value is not None
+
+    @property
+    def text(self) -> str:
+        return f"{self.value}{self.unit}" if self.measured else str(self.empty)
+
+    @property
+    def basis(self) -> str:
+        """What the value was computed from, e.g. "1 / 2" (empty when nothing was measured)."""
+        if not self.measured:
+            return ""
+        return str(self.whole) if self.part is None else f"{self.part} / {self.whole}"
+
+
+def ratio(key: str, label: Any, part: int, whole: int, empty: Any) -> Figure:
+    return Figure(key, label, rate(part, whole), whole, part, "%", empty)
+
+
 def month_orders(start: date, end: date) -> QuerySet[Order]:
     return Order.objects.filter(order_date__gte=start, order_date__lte=end).exclude(
         status__in=NOT_COUNTED
@@ -137,6 +184,47 @@ class MonthlyReport:
     @property
     def label(self) -> str:
         return f"{self.year}-{self.month:02d}"
+
+    @property
+    def key_figures(self) -> list[Figure]:
+        """The rates and averages of the review, in the order the page, PDF and XLSX show them."""
+        figures = [
+            ratio(
+                "on_time",
+                _("On-time delivery rate"),
+                self.on_time["on_time"],
+                self.on_time["delivered"],
+                NO_DELIVERIES,
+            ),
+            ratio(
+                "fulfillment",
+                _("Fulfillment rate"),
+                self.fulfillment["shipped"],
+                self.fulfillment["due"],
+                NO_ORDERS_DUE,
+            ),
+            *(
+                ratio(c["key"], c["label"], c["in_time"], c["total"], NO_CLOCKS)
+                for c in self.clocks
+            ),
+            ratio(
+                "repeat",
+                _("Repeat customers"),
+                self.repeat["repeat"],
+                self.repeat["customers"],
+                NO_CUSTOMERS,
+            ),
+            Figure(
+                "orders_per_customer",
+                _("Orders per customer"),
+                self.repeat["orders_per_customer"],
+                self.repeat["customers"],
+                self.repeat.get("orders"),
+                empty=NO_CUSTOMERS,
+            ),
+        ]
+        figures += self.extra.get("satisfaction", {}).get("figures", [])
+        return figures
 
 
 def _stage_times(start: date, end: date) -> list[dict[str, Any]]:
@@ -344,6 +432,7 @@ def _repeat_customers(start: date, end: date) -> dict[str, Any]:
     )
     return {
         "customers": row["customers"],
+        "orders": row["orders"],
         "repeat": repeat,
         "rate": rate(repeat, row["customers"]),
         "orders_per_customer": frequency,

@@ -4,7 +4,7 @@ with drill-down, and the improvement list. Thin: request → selector / service 
 from __future__ import annotations
 
 import io
-from datetime import date
+import re
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from archive.periods import month_bounds
+from core.errors import Invalid, user_message
 from core.pdf import content_disposition, pdf_response
 from core.roles import SALES_MANAGER, has_role
 from reports import charts
@@ -32,16 +34,41 @@ def _require_report_role(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _month(request: HttpRequest) -> tuple[int, int]:
-    """?month=YYYY-MM, default this month; junk falls back to this month."""
+# The months a report can be asked for: any month an order can have, and narrow enough
+# that the month before, the same month a year before and the 12-month trend are dates too.
+FIRST_MONTH, LAST_MONTH = (2000, 1), (2099, 12)
+MSG_BAD_MONTH = gettext_lazy(
+    "“%(value)s” is not a month the report covers: enter a month from %(first)s to %(last)s "
+    "as YYYY-MM."
+)
+
+
+def _month(request: HttpRequest, *, lenient: bool = False) -> tuple[int, int]:
+    """?month=YYYY-MM, default this month.
+
+    A value that is not such a month is a 400 with the reason (``Invalid``, answered by
+    core.web's middleware: docs/architecture.md §5) — or, on a page (``lenient``), this
+    month with the reason as a message.
+    """
     today = timezone.localdate()
-    raw = request.GET.get("month", "")
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        date(year, month, 1)
-    except ValueError:
+    raw = request.GET.get("month", "").strip()
+    if not raw:
         return today.year, today.month
-    return year, month
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", raw)
+    if match:
+        year, month = int(match[1]), int(match[2])
+        if 1 <= month <= 12 and FIRST_MONTH <= (year, month) <= LAST_MONTH:
+            return year, month
+    reason = MSG_BAD_MONTH % {
+        "value": raw[:20],
+        "first": "{:04d}-{:02d}".format(*FIRST_MONTH),
+        "last": "{:04d}-{:02d}".format(*LAST_MONTH),
+    }
+    error = Invalid(reason, fields={"month": [reason]})
+    if not lenient:
+        raise error
+    messages.warning(request, user_message(error))
+    return today.year, today.month
 
 
 def _charts(report: MonthlyReport) -> dict[str, Any]:
@@ -77,8 +104,8 @@ def _charts(report: MonthlyReport) -> dict[str, Any]:
     }
 
 
-def _context(request: HttpRequest) -> dict[str, Any]:
-    year, month = _month(request)
+def _context(request: HttpRequest, *, lenient: bool = False) -> dict[str, Any]:
+    year, month = _month(request, lenient=lenient)
     report = monthly_report_cached(year=year, month=month, fresh=request.GET.get("fresh") == "1")
     return {
         "report": report,
@@ -94,7 +121,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 
 def monthly_review(request: HttpRequest) -> HttpResponse:
     _require_report_role(request)
-    return render(request, "reports/report.html", _context(request))
+    return render(request, "reports/report.html", _context(request, lenient=True))
 
 
 def monthly_review_pdf(request: HttpRequest) -> HttpResponse:
@@ -125,6 +152,21 @@ def monthly_review_xlsx(request: HttpRequest) -> HttpResponse:
             [label, totals.orders, float(totals.amount), totals.cancelled, totals.customers]
         )
     tables = [
+        (
+            # The same figures as the page and the PDF; a zero base says why in words.
+            _("Key figures"),
+            [_("Figure"), _("Value"), _("Unit"), _("Numerator"), _("Denominator")],
+            [
+                [
+                    str(f.label),
+                    float(f.value) if f.measured and f.value is not None else str(f.empty),
+                    f.unit,
+                    f.part if f.measured else None,
+                    f.whole if f.measured else None,
+                ]
+                for f in report.key_figures
+            ],
+        ),
         (
             _("By customer"),
             [_("Customer"), _("Orders"), _("Amount (CNY)")],
@@ -199,7 +241,7 @@ def monthly_review_xlsx(request: HttpRequest) -> HttpResponse:
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """This month (or ?month=) by customer, product and region; every number drills down."""
     _require_report_role(request)
-    year, month = _month(request)
+    year, month = _month(request, lenient=True)
     start, end = month_bounds(year, month)
     group = request.GET.get("by", "customer")
     if group not in ("customer", "product", "region"):

@@ -22,6 +22,9 @@ BENCHMARKS = {
     "list_search_customer",
     "list_search_product",
     "order_detail",
+    "order_form_5k_products",
+    "order_form_100k_products",
+    "product_search",
     "approval_inbox",
     "my_work_assistant",
     "my_work_manager",
@@ -59,6 +62,10 @@ def test_every_benchmark_runs_on_a_small_data_set(tmp_path) -> None:
             "1",
             "--import-rows",
             "200",
+            "--form-products",
+            "300",
+            "--form-products-large",
+            "1000",
             "--open-clocks",
             "2000",
             "--concurrency",
@@ -79,3 +86,9 @@ def test_every_benchmark_runs_on_a_small_data_set(tmp_path) -> None:
     for result in bench.results:
         assert result.errors == 0, (result.name, result.note)
     assert "| list_first_page |" in output.read_text(encoding="utf-8")
+    # The order-form rows add products for their run and take them away again.
+    from orders.models import Product
+
+    assert Product.objects.count() == 200
+    form = next(result for result in bench.results if result.name == "order_form_100k_products")
+    assert "1,000 products" in form.note and form.extra["bytes"] < 80 * 1024

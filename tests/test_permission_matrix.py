@@ -196,6 +196,10 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "GET": e(DENIED, sales_assistant=OK),
         "POST": e(NOT_ALLOWED),
     },
+    "orders:product_search": {
+        "GET": e(DENIED, sales_assistant=OK),
+        "POST": e(NOT_ALLOWED),
+    },
     "orders:customer_quick_create": {
         "GET": e(NOT_ALLOWED),
         "POST": e(DENIED, sales_assistant=OK, sales_manager=OK, account_manager=OK, data_admin=OK),
@@ -645,6 +649,26 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "POST": e(MISSING),
     },
     "aftersales:replacement_ship": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(MISSING),
+    },
+    "aftersales:ticket_replace": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(MISSING),
+    },
+    "aftersales:replacements": {
+        "GET": e(OK),
+        "POST": e(OK),
+    },
+    "aftersales:replacement_detail": {
+        "GET": e(MISSING),
+        "POST": e(MISSING),
+    },
+    "aftersales:replacement_arrive": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(MISSING),
+    },
+    "aftersales:replacement_cancel": {
         "GET": e(NOT_ALLOWED),
         "POST": e(MISSING),
     },

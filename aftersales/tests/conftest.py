@@ -76,3 +76,39 @@ def delivered_order(people):
         OrderLineFactory(order=order, product=fan, quantity=Decimal("4")),
     ]
     return order
+
+
+def replace_and_deliver(people, ticket, order_line, *, item="外箱", quantity=Decimal("1")):
+    """After-sales answers with a replacement of ``quantity`` × ``item`` of ``order_line``;
+    logistics ships it and the account manager confirms the customer received it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales import services
+
+    services.ticket_respond(
+        actor=people["as"],
+        ticket=ticket,
+        text="安排换货",
+        kind="replacement",
+        replacement_line=order_line,
+        replacement_quantity=quantity,
+        replacement_item=item,
+    )
+    replacement = ticket.replacements.get(status="planned")
+    services.replacement_ship(
+        actor=people["wl"],
+        replacement=replacement,
+        carrier="顺丰速运",
+        tracking_number="SF1",
+        eta=timezone.localdate() + timedelta(days=2),
+    )
+    services.replacement_arrive(
+        actor=people["am"],
+        replacement=replacement,
+        received_on=timezone.localdate(),
+        received_by="李先生",
+    )
+    replacement.refresh_from_db()
+    return replacement

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.models import LineResult
+from aftersales.tests.conftest import replace_and_deliver
 from tests.pdf import ARTIFACTS, pdf_font_families, pdf_text, pdf_to_png
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def finished(people, delivered_order, receipt_upload, photo_upload):
         ],
     )
     ticket = delivered_order.aftersales_tickets.get()
-    services.ticket_respond(actor=people["as"], ticket=ticket, text="安排换货", kind="replacement")
+    replace_and_deliver(people, ticket, server)
     services.ticket_resolve(actor=people["as"], ticket=ticket, resolution="已更换外箱并补发")
     services.ticket_rate(actor=people["am"], ticket=ticket, rating=4, comment="处理及时")
     services.visit_log(

@@ -88,9 +88,16 @@ def test_responding_to_a_resolved_ticket_is_refused_with_409(
 
 def test_a_replacement_ships_once(client, people, delivered_order, receipt_upload):
     ticket = _accept(people, delivered_order, receipt_upload)
-    services.ticket_respond(actor=people["as"], ticket=ticket, text="换货", kind="replacement")
+    services.ticket_respond(
+        actor=people["as"],
+        ticket=ticket,
+        text="换货",
+        kind="replacement",
+        replacement_line=delivered_order.test_lines[0],
+        replacement_quantity=Decimal("1"),
+    )
     replacement = ticket.replacements.get()
-    client.force_login(people["as"])
+    client.force_login(people["wl"])
     url = reverse("aftersales:replacement_ship", args=[replacement.pk])
     eta = (timezone.localdate() + timedelta(days=2)).isoformat()
     first = client.post(url, {"carrier": "顺丰速运", "tracking_number": "SF1", "eta": eta})

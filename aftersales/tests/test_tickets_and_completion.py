@@ -59,6 +59,9 @@ def test_first_response_meets_the_24_hour_clock_and_the_promise_starts_its_own(p
         text="安排换货",
         kind="replacement",
         promised_date=promised,
+        replacement_line=order.test_lines[0],
+        replacement_quantity=Decimal("1"),
+        replacement_item="外箱",
     )
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.IN_PROGRESS and ticket.first_response_at
@@ -66,12 +69,13 @@ def test_first_response_meets_the_24_hour_clock_and_the_promise_starts_its_own(p
     assert clocks.get(kind=SlaKind.AFTERSALES_RESPONSE).met_at is not None
     resolution = clocks.get(kind=SlaKind.AFTERSALES_RESOLUTION)
     assert timezone.localtime(resolution.due_at).date() == promised + timedelta(days=1)
-    # A replacement gets its follow-up shipment record.
+    # A replacement names what is replaced and how many: one carton, not the whole line.
     replacement = ticket.replacements.get()
     assert replacement.status == ReplacementStatus.PLANNED
     assert replacement.order_line == order.test_lines[0]
+    assert (replacement.quantity, replacement.item) == (Decimal("1"), "外箱")
     services.replacement_ship(
-        actor=people["as"],
+        actor=people["wl"],
         replacement=replacement,
         carrier="顺丰速运",
         tracking_number="SF1",

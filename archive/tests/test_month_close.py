@@ -1,13 +1,17 @@
 """Closing a month: finished orders become archived and read-only; open ones carry over."""
 
-from datetime import date, datetime
+from calendar import monthrange
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.html import escape
 
+from archive.exceptions import ArchiveInvalid
 from archive.models import MonthClose
-from archive.month_close import month_close
+from archive.month_close import MonthNotOver, last_full_month, month_close, month_not_over_message
 from core.errors import Forbidden
 from orders.models import Order, OrderArchivedError, OrderEvent, OrderLine, OrderStatus
 from tests.factories import OrderFactory, OrderLineFactory
@@ -123,3 +127,82 @@ def test_a_month_of_hundreds_of_orders_is_archived_order_by_order_in_batches(adm
     assert set(archived.values_list("from_status", "actor", "note").distinct()) == {
         ("completed", admin.pk, "2026-10")
     }
+
+
+# --- which month: the last full one by default; an unfinished one only when confirmed ---
+
+
+def this_month() -> str:
+    return f"{timezone.localdate():%Y-%m}"
+
+
+def test_the_page_offers_the_last_full_month(client, admin):
+    client.force_login(admin)
+    page = client.get("/reports/archive/").content.decode()
+    year, month = last_full_month()
+    assert f'name="month" value="{year}-{month:02d}"' in page
+    assert last_full_month(date(2027, 1, 5)) == (2026, 12)
+    assert last_full_month(date(2026, 11, 28)) == (2026, 10)
+
+
+def test_an_empty_month_is_a_form_error_not_a_default(client, admin):
+    client.force_login(admin)
+    response = client.post("/reports/archive/", {"month": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-field-error="month"' in page
+    year, month = last_full_month()
+    assert f"{year}-{month:02d}" in page  # the error gives an example
+    assert not MonthClose.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["0000-01", "0001-01", "9999-12", "2026-13", "abc", "2026"])
+def test_a_month_that_is_no_month_is_a_form_error(client, admin, value):
+    client.force_login(admin)
+    response = client.post("/reports/archive/", {"month": value})
+    assert response.status_code == 200
+    assert 'data-field-error="month"' in response.content.decode()
+    assert not MonthClose.objects.exists()
+
+
+def test_closing_the_current_month_needs_a_confirmation_that_says_what_it_does(client, admin):
+    today = timezone.localdate()
+    done = finished("completed", timezone.now() - timedelta(minutes=5), order_date=today)
+    client.force_login(admin)
+
+    response = client.post("/reports/archive/", {"month": this_month()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="unfinished-month-warning"' in page
+    assert 'data-field-error="confirm_unfinished"' in page
+    message = month_not_over_message(today.year, today.month)
+    last_day = date(today.year, today.month, monthrange(today.year, today.month)[1])
+    assert this_month() in message and f"{last_day:%Y-%m-%d}" in message
+    assert escape(message) in page
+    assert Order.objects.get(pk=done.pk).status == "completed"
+    assert not MonthClose.objects.exists()
+
+    response = client.post("/reports/archive/", {"month": this_month(), "confirm_unfinished": "on"})
+    assert response.status_code == 302
+    assert Order.objects.get(pk=done.pk).status == OrderStatus.ARCHIVED
+    assert MonthClose.objects.get().period == this_month()
+
+
+def test_a_finished_month_needs_no_confirmation(client, admin):
+    client.force_login(admin)
+    year, month = last_full_month()
+    response = client.post("/reports/archive/", {"month": f"{year}-{month:02d}"})
+    assert response.status_code == 302
+    assert MonthClose.objects.get().period == f"{year}-{month:02d}"
+
+
+def test_the_service_refuses_an_unfinished_month_without_the_confirmation(admin):
+    today = timezone.localdate()
+    with pytest.raises(MonthNotOver):
+        month_close(actor=admin, year=today.year, month=today.month)
+    assert not MonthClose.objects.exists()
+    close = month_close(actor=admin, year=today.year, month=today.month, unfinished_confirmed=True)
+    assert close.period == this_month()
+    future = today.replace(day=1) + timedelta(days=32)
+    with pytest.raises(ArchiveInvalid):
+        month_close(actor=admin, year=future.year, month=future.month, unfinished_confirmed=True)

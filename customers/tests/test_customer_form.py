@@ -5,7 +5,7 @@ from django.utils import translation
 
 from core.validators import MSG_CREDIT_CODE_CHECK, MSG_MOBILE
 from customers.exceptions import MSG_DUPLICATE_CREDIT_CODE
-from customers.models import Contact, Customer
+from customers.models import Contact, CreditPolicy, Customer
 from tests.factories import CustomerFactory, valid_credit_code
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -130,7 +130,8 @@ def test_two_primary_contacts_are_refused(assistant):
 
 def test_assistant_cannot_set_the_credit_limit(assistant):
     assistant.post("/customers/new/", form_data(credit_limit="999999"))
-    assert Customer.objects.get().credit_limit == 0
+    # The credit policy's first limit for new customers, not what the assistant typed.
+    assert Customer.objects.get().credit_limit == CreditPolicy.current().new_customer_credit_limit
 
 
 def test_manager_sets_the_credit_limit(role_client):

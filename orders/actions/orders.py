@@ -293,7 +293,11 @@ def log_contact(step: Step[Order]) -> CustomerContactLog:
     log.full_clean()
     log.save()
     sla_clock_meet(target=order, kind=SlaKind.CLARIFICATION, at=log.created_at)
-    step.note = f"{log.get_channel_display()} · {log.person}：{log.result}"
+    step.note = _("%(channel)s · %(person)s: %(result)s") % {
+        "channel": log.get_channel_display(),
+        "person": log.person,
+        "result": log.result,
+    }
     return log
 
 
@@ -357,14 +361,15 @@ def attach(step: Step[Order]) -> OrderAttachment:
 
 
 def _confirmed(step: Step[Order]) -> None:
-    """The final approval: the approved total is kept, the warehouse and the owner told.
-    Stock is reserved by fulfillment's hook on this action, in this transaction."""
+    """The final approval: the approved total is kept and the owner told. Stock is
+    reserved by fulfillment's hook on this action, in this transaction; the warehouse
+    hears from that hook (once: it knows the order's warehouse and responsible person)."""
     order = step.obj
     order.confirmed_at = timezone.now()
     order.approved_total = order.total_amount
     order.save(update_fields=["confirmed_at", "approved_total", "updated_at"])
     order_notify(
-        [*users_with_role(roles.WAREHOUSE), order.owner],
+        [order.owner],
         title=_("Order %(number)s is confirmed: please prepare it") % {"number": order.number},
         body=order.customer.name,
         order=order,
@@ -375,17 +380,28 @@ def _confirmed(step: Step[Order]) -> None:
 def approve(step: Step[Order]) -> Order:
     """Sales manager approval.
 
-    The credit check runs first; a failing check puts the order on credit hold (kept:
-    the step commits the hold and leaves the order waiting) instead of approving it.
+    The credit check runs first (only the part not paid in advance counts,
+    orders/approval.py). A failing check puts the order on credit hold (kept: the step
+    commits the hold and leaves the order waiting) — unless the manager gives a reason to
+    release it (``release_reason``): then the release is a step of its own
+    (``order.credit_release``, its own predicate and timeline row) and the approval goes on
+    in the same transaction (docs/decisions/0009-credit-policy.md).
     Orders above the director threshold, or with special terms, go on to the director.
     """
     order = step.obj
+    release_reason = (step.params.get("release_reason") or "").strip()
+    policy = ApprovalPolicy.current()
+    if order.credit_hold and release_reason:
+        order = step.obj = step.root = _release(step, order, release_reason, reasons=None)
     if order.credit_hold:
         raise OrderError(MSG_ON_CREDIT_HOLD, code="credit_hold")
-    policy = ApprovalPolicy.current()
     if order.credit_released_by_id is None:
         credit = order_credit_status(order, policy)
-        if not credit.passes:
+        if not credit.passes and release_reason:
+            order = step.obj = step.root = _release(
+                step, order, release_reason, reasons=credit.reasons()
+            )
+        elif not credit.passes:
             order.credit_hold = True
             order.credit_hold_reason = "\n".join(credit.reasons())
             order.save(update_fields=["credit_hold", "credit_hold_reason", "updated_at"])
@@ -417,6 +433,17 @@ def approve(step: Step[Order]) -> Order:
     return order
 
 
+def _release(step: Step[Order], order: Order, reason: str, *, reasons: list[str] | None) -> Order:
+    """The credit release inside an approval: a nested step (its predicate — a manager
+    with the release right, four eyes — and its own timeline row before the approval's).
+    Returns the order as the nested step left it."""
+    released: Order = perform(
+        "order.credit_release", actor=step.actor, obj=order, note=reason, reasons=reasons
+    )
+    step.payload["credit_released"] = True
+    return released
+
+
 @action(
     "order.director_approve",
     model=Order,
@@ -438,6 +465,8 @@ def return_to_creator(step: Step[Order]) -> Order:
     reason = step.note = _require_reason(step.note)
     order = step.obj
     order.return_reason = reason
+    # The order comes back edited: its credit is checked again at the next approval.
+    order.credit_hold, order.credit_released_by = False, None
     step.transition()
     order_notify(
         [order.created_by],
@@ -450,14 +479,23 @@ def return_to_creator(step: Step[Order]) -> Order:
 
 @action("order.credit_release", model=Order, predicate=p.may_release_credit)
 def credit_release(step: Step[Order]) -> Order:
-    """Only a sales manager releases a credit hold, with a reason on the timeline."""
+    """Only a sales manager releases a credit hold, with a reason on the timeline.
+
+    Run alone on an order on hold, or nested in ``order.approve`` (``reasons``: the failing
+    check the manager releases before the hold was ever set — "release and approve")."""
     step.note = _require_reason(step.note)
     order = step.obj
-    if not order.credit_hold:
+    reasons: list[str] | None = step.params.get("reasons")
+    if not order.credit_hold and not reasons:
         raise OrderError(MSG_NOT_ON_HOLD, code="not_on_hold")
+    if reasons:
+        order.credit_hold_reason = "\n".join(reasons)
+    step.payload["credit_check"] = order.credit_hold_reason
     order.credit_hold = False
     order.credit_released_by = step.actor
-    order.save(update_fields=["credit_hold", "credit_released_by", "updated_at"])
+    order.save(
+        update_fields=["credit_hold", "credit_hold_reason", "credit_released_by", "updated_at"]
+    )
     return order
 
 
@@ -500,8 +538,10 @@ def cancel_approve(step: Step[Order]) -> Order:
     step.payload["reason"] = order.cancel_reason
     step.transition()
     sla_clock_cancel(target=order, kind=SlaKind.CLARIFICATION)
+    # The warehouse is told to stop by fulfillment's hook (once, and only when it had
+    # the order), not here.
     order_notify(
-        [*users_with_role(roles.WAREHOUSE), order.owner, order.cancel_requested_by],
+        [order.owner, order.cancel_requested_by],
         title=_("Order %(number)s was cancelled: stop preparing it") % {"number": order},
         body=order.cancel_reason,
         order=order,
@@ -784,11 +824,22 @@ PAGE_ACTIONS = (
 )
 
 
-def page_actions(user: Any, order: Order, *, pending_change: OrderChange | None) -> dict[str, bool]:
+def page_actions(
+    user: Any,
+    order: Order,
+    *,
+    pending_change: OrderChange | None,
+    credit_fails: bool = False,
+) -> dict[str, bool]:
     """Which steps the order page offers ``user``: the engine's ``allowed`` for each, and
-    the facts a state cannot say (a hold to release, a request to decide, a change open)."""
+    the facts a state cannot say (a hold to release, a request to decide, a change open).
+
+    ``credit_fails``: the credit check the approval would run fails now (the view read it,
+    orders/approval.py) — the manager then approves with a reason that releases the hold."""
     can = {name: allowed(name, user, order) for name in PAGE_ACTIONS}
     on_hold = p.on_credit_hold.test(user, order)
+    to_release = on_hold or (credit_fails and order.credit_released_by_id is None)
+    release_and_approve = can["order.approve"] and can["order.credit_release"] and to_release
     requested = p.cancel_requested.test(user, order)
     if pending_change is not None:
         pending_change.order = order  # the same instance: its four-eyes facts are read once
@@ -800,9 +851,10 @@ def page_actions(user: Any, order: Order, *, pending_change: OrderChange | None)
         "log_contact": can["order.log_contact"] and order.status == OrderStatus.NEEDS_INFO,
         "resubmit": can["order.resubmit"],
         "attach": can["order.attach"],
-        "approve": (can["order.approve"] and not on_hold) or can["order.director_approve"],
+        "approve": (can["order.approve"] and not on_hold and not release_and_approve)
+        or can["order.director_approve"],
+        "release_and_approve": release_and_approve,
         "return": can["order.return"],
-        "credit_release": can["order.credit_release"] and on_hold,
         "cancel_request": can["order.cancel_request"] and not requested,
         "cancel_decide": requested and (can["order.cancel_approve"] or can["order.cancel_decline"]),
         "change": can["order.change"] and pending_change is None,

@@ -7,15 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms.utils import flatatt
+from django.core.validators import DecimalValidator
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
 from core.people import person_name
 from core.validators import validate_mobile, validate_postcode
 from customers.models import Customer, Industry, Region
+from orders.amounts import LINE_AMOUNT_LIMIT, ORDER_TOTAL_LIMIT, fits, line_amount
 from orders.exceptions.orders import MSG_DELIVERY_BEFORE_ORDER
 from orders.forms.catalog import MSG_PRICE_NEGATIVE, MSG_PRICE_NOT_A_NUMBER
 from orders.models import ContactChannel, Order, OrderLine, Product
@@ -23,57 +25,89 @@ from orders.models import ContactChannel, Order, OrderLine, Product
 MSG_CHOOSE_CUSTOMER = _("Choose a customer: search by name, or create a new one.")
 MSG_QUANTITY_NOT_A_NUMBER = _("Enter the quantity as a number, e.g. 10.")
 MSG_QUANTITY_POSITIVE = _("The quantity must be greater than 0.")
+MSG_LINE_AMOUNT_TOO_LARGE = _(
+    "Quantity × unit price is too large for one line: at most %(limit)s CNY."
+)
+MSG_ORDER_TOTAL_TOO_LARGE = _("The order total is too large: at most %(limit)s CNY.")
 MSG_QUICK_CUSTOMER_EXISTS = _("This customer already exists: %(existing)s. Search for it instead.")
 
 # --- order entry -------------------------------------------------------------------
 
+LINE_NUMBER_FIELDS = ("quantity", "unit_price", "discount_percent")
 
-class ProductSelect(forms.Select):
-    """A product picker whose options carry spec, unit and list price for the entry form."""
 
-    def __init__(self, *args: Any, show_prices: bool = True, **kwargs: Any) -> None:
+class FiniteDecimalField(forms.DecimalField):
+    """A DecimalField that refuses NaN / sNaN / Infinity when it reads the value, not
+    only when it validates it: Django compares the value with the initial one to see
+    whether an extra line changed, and a signalling NaN raises there (a 500)."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        number = super().to_python(value)
+        if number is not None and not number.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+MSG_CHOOSE_PRODUCT = _("Choose a product: search by code, name, spec or pinyin initials.")
+
+
+class ProductPicker(forms.Widget):
+    """The line's product, searched as you type (like the customer): a hidden id and a
+    search box whose answers (``orders:product_search``) drop down below it.
+
+    The page carries no catalogue at all, so it stays the same size with 100 products or
+    100,000; static/js/order-form.js handles the keyboard and the pick.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.show_prices = show_prices
+        # The line's product when the form was built from a saved line (no query to show it).
+        self.chosen: Product | None = None
 
-    def _label(self, product: Any) -> str:
-        price = f" ¥{product.list_price:,.2f}" if self.show_prices else ""
-        return f"{product.code} {product.name} · {product.spec}{price}"
+    def _product(self, value: Any) -> Product | None:
+        key = str(value if value is not None else "").strip()
+        if not key.isdigit():
+            return None
+        if self.chosen is not None and str(self.chosen.pk) == key:
+            return self.chosen
+        return Product.objects.filter(pk=int(key)).first()
 
     def render(self, name, value, attrs=None, renderer=None):  # type: ignore[no-untyped-def]
-        """A select whose options carry data-spec/-unit/-price, built in one pass.
-
-        A catalogue of 5,000 products made Django render 5,000 option templates per
-        line: 700 ms for the order form. Strings are escaped by ``format_html``.
-        """
         final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs["name"] = name
-        chosen = {str(v) for v in self.format_value(value)}
-        options = []
-        for option_value, option_label in self.choices:
-            key = "" if option_value is None else str(option_value)
-            selected = mark_safe(" selected") if key in chosen else ""
-            product = getattr(option_value, "instance", None)
-            if product is None:
-                options.append(
-                    format_html('<option value="{}"{}>{}</option>', key, selected, option_label)
-                )
-                continue
-            options.append(
-                format_html(
-                    '<option value="{}" data-spec="{}" data-unit="{}" data-price="{}"{}>{}</option>',
-                    key,
-                    product.spec,
-                    product.unit,
-                    str(product.list_price) if self.show_prices else "",
-                    selected,
-                    self._label(product),
-                )
-            )
+        field_id = final_attrs.pop("id", None) or f"id_{name}"
+        css = final_attrs.pop("class", "form-control form-control-sm")
+        product = self._product(value)
+        label = product.label if product is not None else ""
+        results = f"{field_id}-results"
         return format_html(
-            "<select{}>{}</select>",
-            flatatt(final_attrs),
-            mark_safe("".join(options)),  # noqa: S308
+            '<div class="product-picker" data-product-picker>'
+            '<input type="hidden" name="{}" id="{}" value="{}" data-product-id>'
+            '<input type="search" class="{}" id="{}-q" name="product_q" value="{}"'
+            ' data-chosen-label="{}" title="{}" placeholder="{}" aria-label="{}" autocomplete="off"'
+            ' role="combobox" aria-autocomplete="list" aria-expanded="false"'
+            ' aria-controls="{}" data-product-search'
+            ' hx-get="{}" hx-trigger="input changed delay:200ms, search" hx-include="this"'
+            ' hx-target="#{}" hx-sync="this:replace">'
+            '<div class="product-results list-group" id="{}" role="listbox"></div>'
+            "</div>",
+            name,
+            field_id,
+            product.pk if product is not None else "",
+            css,
+            field_id,
+            label,
+            label,
+            label,
+            _("Code, name, spec or pinyin initials"),
+            _("Product"),
+            results,
+            reverse("orders:product_search"),
+            results,
+            results,
         )
+
+    def value_from_datadict(self, data, files, name):  # type: ignore[no-untyped-def]
+        return data.get(name)
 
 
 class OrderForm(forms.ModelForm):
@@ -154,19 +188,81 @@ class OrderLineForm(forms.ModelForm):
             "quantity": {"invalid": MSG_QUANTITY_NOT_A_NUMBER},
             "unit_price": {"invalid": MSG_PRICE_NOT_A_NUMBER, "min_value": MSG_PRICE_NEGATIVE},
         }
+        field_classes = dict.fromkeys(LINE_NUMBER_FIELDS, FiniteDecimalField)
 
     def __init__(self, *args: Any, show_prices: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["product"]
-        field.queryset = Product.objects.filter(is_active=True).order_by("code")
-        field.widget = ProductSelect(choices=field.choices, show_prices=show_prices)
-        field.widget.attrs["data-product-select"] = ""
+        widget = ProductPicker()
+        on_sale = Q(is_active=True)
+        if self.instance.product_id:
+            # A saved line keeps its product even after it went off sale.
+            on_sale |= Q(pk=self.instance.product_id)
+            widget.chosen = self.instance.product
+        field.queryset = Product.objects.filter(on_sale)
+        field.widget = widget
+        field.error_messages["required"] = MSG_CHOOSE_PRODUCT
+        field.error_messages["invalid_choice"] = MSG_CHOOSE_PRODUCT
 
     def clean_quantity(self) -> Decimal | None:
         quantity = self.cleaned_data.get("quantity")
         if quantity is not None and quantity <= 0:
             raise forms.ValidationError(MSG_QUANTITY_POSITIVE)
         return quantity
+
+    def amount(self) -> Decimal | None:
+        """The line's amount from its valid numbers; None while one is missing or wrong."""
+        data = getattr(self, "cleaned_data", {})
+        if any(name in self.errors for name in LINE_NUMBER_FIELDS):
+            return None
+        quantity, price = data.get("quantity"), data.get("unit_price")
+        if quantity is None or price is None:
+            return None
+        return line_amount(quantity, price, data.get("discount_percent") or Decimal("0"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_line_amount(self)
+        return cleaned
+
+
+def money_error(message: Any, limit: Decimal) -> forms.ValidationError:
+    return forms.ValidationError(message, params={"limit": f"{limit:,.2f}"})
+
+
+def check_line_amount(form: Any) -> None:
+    """Each number may fit its column while their product does not fit the amount's."""
+    amount = form.amount()
+    if amount is not None and not fits(amount, LINE_AMOUNT_LIMIT):
+        form.add_error(None, money_error(MSG_LINE_AMOUNT_TOO_LARGE, LINE_AMOUNT_LIMIT))
+
+
+def _line_number_field(name: str) -> forms.Field:
+    """The entry form's field for a line number (same digits, bounds and messages), optional."""
+    model_field = OrderLine._meta.get_field(name)
+    return model_field.formfield(  # type: ignore[no-any-return]
+        form_class=FiniteDecimalField,
+        required=False,
+        validators=[v for v in model_field.validators if not isinstance(v, DecimalValidator)],
+        error_messages=OrderLineForm.Meta.error_messages.get(name, {}),
+    )
+
+
+class LineNumbersForm(forms.Form):
+    """The numbers of one entry line for the live totals, checked as the line form checks
+    them before anything is computed; a blank number is no error yet (still typing)."""
+
+    quantity = _line_number_field("quantity")
+    unit_price = _line_number_field("unit_price")
+    discount_percent = _line_number_field("discount_percent")
+
+    clean_quantity = OrderLineForm.clean_quantity
+    amount = OrderLineForm.amount
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_line_amount(self)
+        return cleaned
 
 
 class BaseOrderLineFormSet(forms.BaseInlineFormSet):
@@ -176,6 +272,19 @@ class BaseOrderLineFormSet(forms.BaseInlineFormSet):
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "show_prices": self.show_prices}
+
+    def get_queryset(self) -> Any:
+        # Each line's picker shows its product: fetched with the lines, not one by one.
+        return super().get_queryset().select_related("product")
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [form for form in self.forms if not self._should_delete_form(form)]
+        if any(form.errors for form in kept):
+            return
+        total = sum((form.amount() or Decimal("0") for form in kept), Decimal("0"))
+        if not fits(total, ORDER_TOTAL_LIMIT):
+            raise money_error(MSG_ORDER_TOTAL_TOO_LARGE, ORDER_TOTAL_LIMIT)
 
 
 OrderLineFormSet = forms.inlineformset_factory(
@@ -259,7 +368,7 @@ class OrderChangeForm(forms.Form):
         for name in self.HEADER_FIELDS:
             self.fields[name].initial = getattr(order, name)
         for line in lines:
-            self.fields[f"line_{line.pk}_quantity"] = forms.DecimalField(
+            self.fields[f"line_{line.pk}_quantity"] = FiniteDecimalField(
                 label=_("Quantity"),
                 min_value=Decimal("0.01"),
                 max_digits=12,
@@ -267,7 +376,7 @@ class OrderChangeForm(forms.Form):
                 initial=line.quantity,
                 error_messages={"invalid": MSG_QUANTITY_NOT_A_NUMBER},
             )
-            self.fields[f"line_{line.pk}_unit_price"] = forms.DecimalField(
+            self.fields[f"line_{line.pk}_unit_price"] = FiniteDecimalField(
                 label=_("Unit price"),
                 min_value=Decimal("0"),
                 max_digits=14,
@@ -287,6 +396,22 @@ class OrderChangeForm(forms.Form):
         delivery = cleaned.get("requested_delivery_date")
         if delivery and delivery < self.order.order_date:
             self.add_error("requested_delivery_date", MSG_DELIVERY_BEFORE_ORDER)
+        total = Decimal("0")
+        for line in self.lines:
+            quantity = cleaned.get(f"line_{line.pk}_quantity")
+            price = cleaned.get(f"line_{line.pk}_unit_price")
+            if quantity is None or price is None:
+                return cleaned  # that number has its own error
+            amount = line_amount(quantity, price, line.discount_percent)
+            if not fits(amount, LINE_AMOUNT_LIMIT):
+                self.add_error(
+                    f"line_{line.pk}_quantity",
+                    money_error(MSG_LINE_AMOUNT_TOO_LARGE, LINE_AMOUNT_LIMIT),
+                )
+                return cleaned
+            total += amount
+        if not fits(total, ORDER_TOTAL_LIMIT):
+            self.add_error(None, money_error(MSG_ORDER_TOTAL_TOO_LARGE, ORDER_TOTAL_LIMIT))
         return cleaned
 
     def payload(self) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.amounts import LINE_AMOUNT_LIMIT, fits, line_amount
+from orders.forms.orders import MSG_LINE_AMOUNT_TOO_LARGE, FiniteDecimalField, money_error
 from orders.models import Product, Quotation
 
 
@@ -52,20 +54,29 @@ class QuotationLineForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
-    quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=Decimal("0.01"), required=False, widget=_number()
-    )
-    unit_price = forms.DecimalField(
-        label=_("Unit price"),
-        min_value=Decimal("0"),
+    # The digits of the line's columns (orders.models.PricedLine), NaN / Infinity refused.
+    quantity = FiniteDecimalField(
+        label=_("Quantity"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
         decimal_places=2,
         required=False,
         widget=_number(),
     )
-    discount_percent = forms.DecimalField(
+    unit_price = FiniteDecimalField(
+        label=_("Unit price"),
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        widget=_number(),
+    )
+    discount_percent = FiniteDecimalField(
         label=_("Discount (%)"),
         min_value=Decimal("0"),
         max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
         required=False,
         widget=_number(),
     )
@@ -74,6 +85,13 @@ class QuotationLineForm(forms.Form):
         data = super().clean()
         if data.get("product") and not data.get("quantity"):
             self.add_error("quantity", _("Enter the quantity."))
+        quantity, price = data.get("quantity"), data.get("unit_price")
+        if quantity is not None and price is not None:
+            amount = line_amount(quantity, price, data.get("discount_percent") or Decimal("0"))
+            if not fits(amount, LINE_AMOUNT_LIMIT):
+                self.add_error(
+                    "quantity", money_error(MSG_LINE_AMOUNT_TOO_LARGE, LINE_AMOUNT_LIMIT)
+                )
         return data
 
 

@@ -14,6 +14,7 @@ from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -688,7 +689,7 @@ class OrderNumberCounter(models.Model):
 class OrderEventKind(models.TextChoices):
     CREATED = "created", _("Created")
     TRANSITION = "transition", _("Status change")
-    CONTACT = "contact", _("Customer contact")
+    CONTACT = "contact", pgettext_lazy("communication log", "Customer contact")
     EDIT = "edit", _("Edited")
     ATTACHMENT = "attachment", _("Attachment")
     NOTE = "note", _("Note")
@@ -773,8 +774,9 @@ class CustomerContactLog(models.Model):
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("customer contact")
-        verbose_name_plural = _("customer contacts")
+        # The log, not the person (that is ``person``'s "customer contact"): 沟通记录.
+        verbose_name = pgettext_lazy("communication log", "customer contact")
+        verbose_name_plural = pgettext_lazy("communication log", "customer contacts")
         ordering = ["created_at"]
 
     def __str__(self) -> str:

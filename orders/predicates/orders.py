@@ -67,7 +67,10 @@ may_submit = may_enter & is_creator_or_owner
 
 may_review = has_perm("orders.review_order") & order_four_eyes
 may_approve = has_perm("orders.approve_order") & order_four_eyes
-may_approve_as_director = has_perm("orders.approve_large_order") & order_four_eyes
+may_approve_as_director = (
+    has_perm("orders.approve_large_order") & order_four_eyes & not_author("approved_by")
+)
+"""The director's step is a second approver: not the manager who approved the order first."""
 may_release_credit = has_perm("orders.release_credit_hold") & order_four_eyes
 
 
@@ -82,7 +85,10 @@ def is_pending_director(user: Any, order: Order) -> bool:
 
 
 may_return = (is_pending_approval & may_approve) | (is_pending_director & may_approve_as_director)
-"""Whoever may approve at the order's tier may send it back to its creator instead."""
+"""Return belongs to the approver of the step the order waits at (docs/workflow.md §4): the
+manager at the manager's step, the director at the director's — never the director at the
+manager's step nor the manager at the director's. Whoever may approve the step may send the
+order back to its creator instead."""
 
 may_log_contact = may_submit | may_review
 may_attach = may_submit | may_review | has_perm("orders.change_order")

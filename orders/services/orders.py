@@ -41,7 +41,11 @@ from orders.models import (
 
 @transaction.atomic
 def product_save(*, actor: Any, product: Product) -> Product:
-    """Create or update a catalog product; history records ``actor`` as the author."""
+    """Create or update a catalog product; history records ``actor`` as the author.
+
+    ``Product.save`` derives the pinyin initials the entry form's picker searches from the
+    name, so a renamed product is found by its new initials at once.
+    """
     product._history_user = actor  # type: ignore[attr-defined]
     product.code = product.code.strip().upper()
     product.full_clean()
@@ -187,10 +191,13 @@ def order_attachment_add(*, actor: Any, order: Order, upload: Any) -> OrderAttac
     return perform("order.attach", actor=actor, obj=order, upload=upload)
 
 
-def order_approve(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_approve(*, actor: Any, order: Order, note: str = "", release_reason: str = "") -> Order:
     """Sales manager approval: a failing credit check puts the order on credit hold instead
-    (the caller sees ``order.credit_hold``); large orders or special terms go to the director."""
-    return perform("order.approve", actor=actor, obj=order, note=note)
+    (the caller sees ``order.credit_hold``) unless ``release_reason`` releases it in the same
+    step; large orders or special terms go to the director."""
+    return perform(
+        "order.approve", actor=actor, obj=order, note=note, release_reason=release_reason
+    )
 
 
 def order_director_approve(*, actor: Any, order: Order, note: str = "") -> Order:

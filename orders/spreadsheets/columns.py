@@ -1,12 +1,17 @@
 """The columns of the old order sheet, shared by the import and the export.
 
-The export writes these headers and status words, so a file exported from the portal
-imports back as "unchanged" (orders/spreadsheets/imports.py, exports.py).
+The export writes these headers, the status labels of the pages and draft references,
+so a file exported from the portal imports back as "unchanged", whatever the status of
+its orders (orders/spreadsheets/imports.py, exports.py).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from orders.models import OrderStatus
 
@@ -61,7 +66,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
-# The old sheet's status words and the portal status each stands for.
+# Words of the old sheet that are not a portal label, and the portal status each stands
+# for. The portal's own labels (Chinese and English, e.g. 已确认 / Confirmed) and the
+# status codes are read too (orders/spreadsheets/imports.py).
 SHEET_STATUSES: dict[str, str] = {
     "待审核": OrderStatus.PENDING_REVIEW,
     "已审核": OrderStatus.CONFIRMED,
@@ -71,7 +78,31 @@ SHEET_STATUSES: dict[str, str] = {
     "已完成": OrderStatus.COMPLETED,
     "已取消": OrderStatus.CANCELLED,
 }
-# The word the export writes for a status (the first sheet word that maps to it).
-STATUS_WORDS: dict[str, str] = {}
-for _word, _status in SHEET_STATUSES.items():
-    STATUS_WORDS.setdefault(_status, _word)
+
+# The sheet's language: the export writes status words as the Chinese pages show them.
+SHEET_LANGUAGE = "zh-hans"
+
+
+def status_word(status: str) -> str:
+    """The word the export writes for a status: its label on the Chinese pages (已确认,
+    待总监审批, 已归档 …), never a code; the import reads every label back."""
+    with translation.override(SHEET_LANGUAGE):
+        return str(OrderStatus(status).label)
+
+
+# A draft has no number (docs/workflow.md §6: the number is given on submit). The export
+# writes the draft's reference as the order page names it ("草稿 #42", the model's
+# ``Order.__str__``) in the number column; the import reads it back as that same draft.
+_DRAFT_REFERENCE = re.compile(r"^\s*(?:草稿|draft)\s*[#＃]\s*(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def draft_reference(pk: int) -> str:
+    """What the number column holds for the draft ``pk``."""
+    with translation.override(SHEET_LANGUAGE):
+        return str(_("Draft #%(pk)s") % {"pk": pk})
+
+
+def draft_pk(text: str) -> int | None:
+    """The draft a number cell refers to ("草稿 #42" or "Draft #42"), else None."""
+    match = _DRAFT_REFERENCE.match(text)
+    return int(match[1]) if match else None

@@ -1,7 +1,9 @@
 """Export of orders and products as xlsx / csv, in the columns of the old order sheet.
 
 The orders are written in :data:`~orders.spreadsheets.columns.COLUMNS`, so a file
-exported from the portal imports back as "unchanged". Every text cell that a
+exported from the portal imports back as "unchanged": statuses as the Chinese pages name
+them (``status_word``), drafts under their reference "草稿 #42" (``draft_reference``), an
+order without lines as one row without line cells. Every text cell that a
 spreadsheet program would read as a formula is neutralised with a leading quote;
 prices and phones are left out for users who may not see them.
 """
@@ -16,7 +18,7 @@ from django.db.models import QuerySet
 from core.people import person_name
 from core.spreadsheets import neutralise, write_csv, write_xlsx
 from orders.models import Order, PaymentTerms, Product
-from orders.spreadsheets.columns import COLUMNS, STATUS_WORDS
+from orders.spreadsheets.columns import COLUMNS, draft_reference, status_word
 
 
 def export_order_rows(orders: Iterable[Order], *, user: Any) -> Iterator[list[Any]]:
@@ -25,7 +27,7 @@ def export_order_rows(orders: Iterable[Order], *, user: Any) -> Iterator[list[An
     show_phones = user.has_perm("customers.view_contact_details")
     for order in orders:
         header = {
-            "number": order.number or "",
+            "number": order.number or draft_reference(order.pk),
             "customer": order.customer.name,
             "contact": order.contact_name,
             "phone": order.contact_phone if show_phones else "",
@@ -39,12 +41,17 @@ def export_order_rows(orders: Iterable[Order], *, user: Any) -> Iterator[list[An
             "delivery_date": order.requested_delivery_date,
             "owner": person_name(order.owner),
             "note": order.special_requirements,
-            "status": STATUS_WORDS.get(order.status, order.status),
+            "status": status_word(order.status),
             "channel": str(order.get_source_channel_display()),
             "customer_code": order.customer.code,
             "credit_code": order.customer.credit_code or "",
         }
-        for line in order.lines.all():
+        lines = list(order.lines.all())
+        if not lines:
+            # An order without lines (a draft just begun) still gets its row: the import
+            # reads it back as the same draft (orders/spreadsheets/imports.py).
+            yield [neutralise(header.get(column.key, "")) for column in COLUMNS]
+        for line in lines:
             cells = {
                 **header,
                 "product": line.product.name,

@@ -15,6 +15,34 @@ between an error and its row. Instead:
 The columns are those of the old order sheet (orders/spreadsheets/columns.py);
 the export (orders/spreadsheets/exports.py) writes the same, so a file exported
 from the portal imports back as "unchanged".
+
+**The status a new order gets.** A row's 订单状态 (an old sheet word such as 已审核,
+a page label such as 已确认 / Confirmed, or a code) is what the team recorded; the
+order enters its state through the ``order.import`` action (the ``record_import``
+transition, docs/workflow.md §4). Whether the recorded state is kept depends on whether
+the portal still has work to do before it (:data:`KEPT_STATUSES`):
+
+* **kept** — shipped, delivered, accepted, completed, cancelled, rejected, archived: the
+  goods have left or the order is closed. Review, approval, the credit check and the
+  stock reservation all come before these states; running them on history would only
+  flood the review queue. What follows (delivery, acceptance, completion, the month
+  close) is taken in the portal by the usual steps;
+* **to review** (待审核) — everything before shipping: pending review, needs
+  information, pending (director) approval, returned, confirmed, service scheduled,
+  preparing, ready to ship, and a row without a status. The portal has not reviewed,
+  approved or reserved stock for these orders; marking them confirmed would send
+  unreserved, unapproved orders to the warehouse. They go through review as if
+  submitted; the preview says so per order, and how many;
+* **draft** — a row whose number cell is a draft reference ("草稿 #42", as the export
+  writes a draft, which has no number): the same draft when it is still one in the
+  portal, a new draft (without a number) otherwise. A numbered row recorded as 草稿 was
+  submitted (it has a number): it goes to review.
+
+An order the portal already holds keeps the portal's status: its workflow changes it.
+
+**Numbers** must fit the database columns (quantity, unit price, the line amount and the
+order total): a larger one is an error of its row and column in the preview, never a
+failure of the write.
 """
 
 from __future__ import annotations
@@ -66,7 +94,14 @@ from orders.models import (
     Product,
     SourceChannel,
 )
-from orders.spreadsheets.columns import COLUMN_BY_KEY, COLUMNS, SHEET_STATUSES
+from orders.spreadsheets.columns import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    SHEET_STATUSES,
+    draft_pk,
+    draft_reference,
+    status_word,
+)
 
 # Limits that keep a hostile file from exhausting the server.
 MAX_BYTES = getattr(settings, "ORDER_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -91,12 +126,27 @@ MSG_FORMULA = gettext_lazy(
 )
 MSG_NUMBER = gettext_lazy("“%(value)s” is not a number.")
 MSG_POSITIVE = gettext_lazy("Must be greater than zero.")
+MSG_TOO_LARGE = gettext_lazy("Too large: the portal holds at most %(limit)s here.")
+MSG_AMOUNT_TOO_LARGE = gettext_lazy(
+    "Quantity × unit price is %(amount)s, more than the portal holds for a line (%(limit)s)."
+)
+MSG_TOTAL_TOO_LARGE = gettext_lazy(
+    "With this line the order's total reaches %(total)s, more than the portal holds for an "
+    "order (%(limit)s); split the order."
+)
 MSG_NOT_NEGATIVE = gettext_lazy("Cannot be negative.")
 MSG_DECIMALS = gettext_lazy("At most two decimal places.")
 MSG_DISCOUNT = gettext_lazy("A discount is between 0 and 100 %.")
 MSG_AMOUNT = gettext_lazy("The amount %(amount)s is not quantity × unit price (%(expected)s).")
 MSG_DATE = gettext_lazy("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2024-05-10.")
 MSG_DELIVERY_BEFORE = gettext_lazy("The delivery date is before the order date.")
+MSG_DELIVERY_BEFORE_ORDER = gettext_lazy(
+    "The delivery date %(delivery)s is before the order's date %(order)s (%(source)s)."
+)
+MSG_ORDER_DATE_TODAY = gettext_lazy("the row gives none, so today's; give the order date")
+MSG_ORDER_DATE_PORTAL = gettext_lazy("the order's date in the portal")
+MSG_ORDER_DATE_ROW = gettext_lazy("the order date of row %(row)s")
+MSG_DELIVERY_DATE_PORTAL = gettext_lazy("the delivery date is the portal's")
 MSG_STATUS = gettext_lazy("Unknown status “%(value)s”; use one of %(choices)s.")
 MSG_CHANNEL = gettext_lazy("Unknown source “%(value)s”; use one of %(choices)s.")
 MSG_TOO_LONG = gettext_lazy("At most %(limit)s characters.")
@@ -130,6 +180,16 @@ MSG_UNKNOWN_OWNER = gettext_lazy("Unknown sales owner “%(value)s”: you becom
 MSG_STATUS_KEPT = gettext_lazy(
     "Status kept as “%(status)s”: the portal's workflow changes existing orders."
 )
+MSG_TO_REVIEW = gettext_lazy(
+    "Recorded as “%(recorded)s”, imported as “%(status)s”: the portal reviews, approves and "
+    "reserves stock for an order that has not shipped."
+)
+MSG_DRAFT_SUBMITTED = gettext_lazy(
+    "%(reference)s is no longer a draft: it was submitted as %(number)s; use that number."
+)
+MSG_DRAFT_STATUS = gettext_lazy(
+    "A row without an order number (%(reference)s) is a draft; its status can only be “%(draft)s”."
+)
 MSG_LINES_REMOVED = gettext_lazy("%(count)s line(s) of the portal's order are not in the file.")
 MSG_IMPORT_FAILED = gettext_lazy("The import failed; nothing was changed.")
 MSG_HAS_ERRORS = gettext_lazy("The file still has errors; nothing was imported.")
@@ -138,10 +198,51 @@ MSG_CONSENT = gettext_lazy(
 )
 
 
-# An order row without a status column: numbered orders in this portal have been
+# A numbered row without a (kept) status: numbered orders in this portal have been
 # submitted, and the sheet's first state is 待审核 — so pending review, not draft
 # (a draft has no number here, and the team would have to re-submit every row).
 DEFAULT_STATUS = OrderStatus.PENDING_REVIEW
+
+# The recorded states a new order keeps (see the module's docstring): the goods have left
+# or the order is closed, so no review, approval or reservation is still to come.
+KEPT_STATUSES = frozenset(
+    {
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.COMPLETED,
+        OrderStatus.CANCELLED,
+        OrderStatus.REJECTED,
+        OrderStatus.ARCHIVED,
+    }
+)
+
+
+def imported_status(recorded: str, *, draft: bool = False) -> str:
+    """The status a new order enters through ``order.import``: the recorded one when it
+    is final enough (:data:`KEPT_STATUSES`), a draft for a draft reference, else review."""
+    if draft:
+        return OrderStatus.DRAFT
+    return recorded if recorded in KEPT_STATUSES else DEFAULT_STATUS
+
+
+def _limit(field: Any) -> Decimal:
+    """The largest value a DecimalField (or a generated decimal column) holds."""
+    field = getattr(field, "output_field", None) or field
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(1).scaleb(
+        -field.decimal_places
+    )
+
+
+# What the database columns hold; a larger number is a row error, not a failed write.
+MAX_QUANTITY = _limit(OrderLine._meta.get_field("quantity"))
+MAX_UNIT_PRICE = min(
+    _limit(OrderLine._meta.get_field("unit_price")), _limit(Product._meta.get_field("list_price"))
+)
+MAX_LINE_AMOUNT = _limit(OrderLine._meta.get_field("amount"))
+MAX_TOTAL = _limit(Order._meta.get_field("total_amount"))
+# Any other number cell (the amount, the discount) beyond this is too large to mean anything.
+MAX_NUMBER = max(MAX_LINE_AMOUNT, MAX_TOTAL)
 
 CHANNEL_WORDS: dict[str, str] = {
     "线上商城": SourceChannel.WEB,
@@ -285,9 +386,12 @@ def _text(value: Any) -> str:
     return text
 
 
-def _decimal(value: Any, *, positive: bool = False) -> Decimal:
+def _decimal(value: Any, *, positive: bool = False, limit: Decimal = MAX_NUMBER) -> Decimal:
+    """A number cell, at most ``limit`` (what its database column holds), two decimals."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = Decimal(str(value))
+        if not number.is_finite():
+            raise CellError(MSG_NUMBER % {"value": value})
     else:
         text = _text(value).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
         text = text.replace("元", "").strip()
@@ -301,6 +405,9 @@ def _decimal(value: Any, *, positive: bool = False) -> Decimal:
         raise CellError(MSG_POSITIVE)
     if number < 0:
         raise CellError(MSG_NOT_NEGATIVE)
+    # Before any rounding: quantize() itself fails on a number of 30 digits.
+    if number > limit:
+        raise CellError(MSG_TOO_LARGE % {"limit": f"{limit:,.2f}"})
     if number != number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
         raise CellError(MSG_DECIMALS)
     return number.quantize(Decimal("0.01"))
@@ -326,6 +433,10 @@ def _date(value: Any) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
         raise CellError(MSG_DATE % {"value": text}) from exc
+
+
+def _blank(value: Any) -> bool:
+    return value is None or str(value).strip() == ""
 
 
 def _limited(text: str, limit: int) -> str:
@@ -367,6 +478,8 @@ class RowResult:
     quantity: str = ""
     amount: str = ""
     action: str = ""
+    after_status: str = ""  # the status the row's order will have after the import
+    review: bool = False  # a new order that goes to review instead of its recorded state
     errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -394,12 +507,14 @@ class OrderPlan:
     customer_key: str  # the missing customer's key when ``customer`` is None
     header: dict[str, Any]
     header_rows: dict[str, tuple[int, Any]]
-    status: str
+    status: str  # as the sheet records it ("" when it does not say)
+    draft: bool = False  # the number cell is a draft reference: the order has no number
     lines: list[LinePlan] = field(default_factory=list)
     rows: list[RowResult] = field(default_factory=list)
     existing: Order | None = None
     action: str = NEW_ORDER
     has_error: bool = False
+    import_status: str = ""  # the status a new order enters (imported_status)
 
 
 @dataclass
@@ -452,6 +567,19 @@ class ImportPlan:
             UNCHANGED: counts[UNCHANGED],
             "new_customers": len(self.missing_customers),
             "new_products": len(self.missing_products),
+            # New orders that go to review instead of the state their rows record.
+            "review": sum(
+                1
+                for order in self.orders.values()
+                if order.action == NEW_ORDER and order.import_status == OrderStatus.PENDING_REVIEW
+            ),
+            # New orders that keep a recorded state (shipped, completed, cancelled …).
+            "kept": sum(
+                1
+                for order in self.orders.values()
+                if order.action == NEW_ORDER
+                and order.import_status not in ("", OrderStatus.PENDING_REVIEW)
+            ),
         }
 
     def as_report(self) -> dict[str, Any]:
@@ -472,6 +600,8 @@ class ImportPlan:
                     "quantity": r.quantity,
                     "amount": r.amount,
                     "action": r.action,
+                    "status": r.after_status,
+                    "review": r.review,
                     "errors": [{"column": c, "message": m} for c, m in r.errors],
                     "notes": r.notes,
                 }
@@ -539,6 +669,19 @@ class Lookups:
 
         numbers = sorted(values("number"))
         self.orders: dict[str, Order] = {}
+        # Draft references ("草稿 #42"): the draft itself, keyed by its reference; one that
+        # has been submitted since is kept apart to say so.
+        self.submitted_drafts: dict[str, Order] = {}
+        draft_pks = {pk for pk in map(draft_pk, numbers) if pk is not None}
+        for order in (
+            Order.objects.filter(pk__in=draft_pks)
+            .select_related("customer")
+            .prefetch_related("lines")
+        ):
+            if order.number:
+                self.submitted_drafts[draft_reference(order.pk)] = order
+            else:
+                self.orders[draft_reference(order.pk)] = order
         for start in range(0, len(numbers), 2_000):
             chunk = numbers[start : start + 2_000]
             for order in (
@@ -626,7 +769,8 @@ def _read_header(raw: RawRow, result: RowResult, lookups: Lookups, actor: Any) -
             return ""
         code = lookups.statuses.get(text) or lookups.statuses.get(_norm_word(text))
         if code is None:
-            raise CellError(MSG_STATUS % {"value": text, "choices": "、".join(SHEET_STATUSES)})
+            words = dict.fromkeys([*map(status_word, OrderStatus.values), *SHEET_STATUSES])
+            raise CellError(MSG_STATUS % {"value": text, "choices": "、".join(words)})
         return code
 
     take("status", status)
@@ -804,10 +948,15 @@ def _plan_row(
     raw: RawRow, result: RowResult, lookups: Lookups, plan: ImportPlan, actor: Any
 ) -> None:
     cells = raw.cells
+    draft = False
     try:
         number = _limited(_text(cells.get("number")), 30)
         if not number:
             result.error("number", MSG_REQUIRED)
+        pk = draft_pk(number)
+        if pk is not None:
+            # A draft reference: one key however it is spelt (草稿 #42, Draft #42).
+            draft, number = True, draft_reference(pk)
     except CellError as exc:
         result.error("number", exc.message)
         number = ""
@@ -815,13 +964,19 @@ def _plan_row(
 
     quantity = unit_price = None
     discount = Decimal("0")
-    for key in ("quantity", "unit_price"):
+    # A draft may have no lines yet: the export writes it as one row without line cells.
+    lineless = draft and all(
+        _blank(cells.get(key))
+        for key in ("product", "product_code", "spec", "quantity", "unit_price", "amount")
+    )
+    limits = {"quantity": MAX_QUANTITY, "unit_price": MAX_UNIT_PRICE}
+    for key in ("quantity", "unit_price") if not lineless else ():
         value = cells.get(key)
-        if value is None or str(value).strip() == "":
+        if _blank(value):
             result.error(key, MSG_REQUIRED)
             continue
         try:
-            parsed = _decimal(value, positive=key == "quantity")
+            parsed = _decimal(value, positive=key == "quantity", limit=limits[key])
         except CellError as exc:
             result.error(key, exc.message)
             continue
@@ -840,7 +995,14 @@ def _plan_row(
     if quantity is not None and unit_price is not None:
         expected = line_amount(quantity, unit_price, discount)
         result.amount = f"{expected:.2f}"
-        if cells.get("amount") not in (None, ""):
+        if expected > MAX_LINE_AMOUNT:
+            result.error(
+                "amount",
+                MSG_AMOUNT_TOO_LARGE
+                % {"amount": f"{expected:,.2f}", "limit": f"{MAX_LINE_AMOUNT:,.2f}"},
+            )
+            quantity = None  # no line to plan: the row is in error
+        elif cells.get("amount") not in (None, ""):
             try:
                 given = _decimal(cells["amount"])
             except CellError as exc:
@@ -853,7 +1015,10 @@ def _plan_row(
                     )
 
     customer, customer_key = _resolve_customer(raw, result, lookups, plan)
-    product, product_key, spec = _resolve_product(raw, result, lookups, plan, unit_price)
+    if lineless:
+        product, product_key, spec = None, "", ""
+    else:
+        product, product_key, spec = _resolve_product(raw, result, lookups, plan, unit_price)
     header = _read_header(raw, result, lookups, actor)
     order_day, delivery_day = header.get("order_date"), header.get("delivery_date")
     if order_day and delivery_day and delivery_day < order_day:
@@ -871,6 +1036,7 @@ def _plan_row(
             header=dict(header),
             header_rows={key: (raw.row, cells.get(key)) for key in header},
             status=header.get("status") or "",
+            draft=draft,
         )
     else:
         # Rows of one order share the order's fields; a blank cell inherits them.
@@ -912,18 +1078,108 @@ def _plan_row(
         )
 
 
+def _check_total(order_plan: OrderPlan) -> None:
+    """The order's total (the sum of its line amounts) must fit ``Order.total_amount``:
+    the row whose line takes it over the limit is in error, in its amount column."""
+    rows = {row.row: row for row in order_plan.rows}
+    total = Decimal("0")
+    for line in order_plan.lines:
+        total += line_amount(line.quantity, line.unit_price, line.discount)
+        if total > MAX_TOTAL:
+            rows[line.row].error(
+                "amount",
+                MSG_TOTAL_TOO_LARGE % {"total": f"{total:,.2f}", "limit": f"{MAX_TOTAL:,.2f}"},
+            )
+            return
+
+
+def _check_dates(order_plan: OrderPlan, existing: Order | None) -> None:
+    """The order's delivery date must not be before its order date (a database constraint).
+
+    The dates the order will have after the import are compared — the sheet's, else the
+    portal's (an update) or today (a new order without an order date) — and the error is
+    given in the row and column the sheet's date is in.
+    """
+    header, rows = order_plan.header, order_plan.header_rows
+    date_headers = {COLUMN_BY_KEY["order_date"].header, COLUMN_BY_KEY["delivery_date"].header}
+    if any(column in date_headers for row in order_plan.rows for column, _m in row.errors):
+        return  # a date the row could not read: that error comes first
+    ordered, delivery = header.get("order_date"), header.get("delivery_date")
+    order_row = rows["order_date"][0] if ordered is not None else None
+    delivery_row = rows["delivery_date"][0] if delivery is not None else None
+    if ordered is None:
+        ordered = existing.order_date if existing is not None else timezone.localdate()
+    if delivery is None and existing is not None:
+        delivery = existing.requested_delivery_date
+    if delivery is None or ordered is None or delivery >= ordered:
+        return
+    if order_row is not None and order_row == delivery_row:
+        return  # both in one row: that row says so already (MSG_DELIVERY_BEFORE)
+    by_row = {row.row: row for row in order_plan.rows}
+    if delivery_row is not None:
+        if order_row is not None:
+            source = MSG_ORDER_DATE_ROW % {"row": order_row}
+        elif existing is not None:
+            source = MSG_ORDER_DATE_PORTAL
+        else:
+            source = MSG_ORDER_DATE_TODAY
+        key, row_number = "delivery_date", delivery_row
+    else:
+        source, key, row_number = MSG_DELIVERY_DATE_PORTAL, "order_date", order_row
+    by_row.get(row_number or 0, order_plan.rows[0]).error(
+        key,
+        MSG_DELIVERY_BEFORE_ORDER
+        % {
+            "delivery": f"{delivery:%Y-%m-%d}",
+            "order": f"{ordered:%Y-%m-%d}",
+            "source": str(source),
+        },
+    )
+
+
+def _plan_status(order_plan: OrderPlan) -> None:
+    """The status a new order will enter, said on each of its rows (see the docstring)."""
+    first = order_plan.rows[0]
+    recorded = order_plan.status
+    if order_plan.draft and recorded and recorded != OrderStatus.DRAFT:
+        first.error(
+            "status",
+            MSG_DRAFT_STATUS
+            % {"reference": order_plan.number, "draft": status_word(OrderStatus.DRAFT)},
+        )
+    status = order_plan.import_status = imported_status(recorded, draft=order_plan.draft)
+    review = status == OrderStatus.PENDING_REVIEW
+    for row in order_plan.rows:
+        row.after_status, row.review = status, review
+    if review and recorded and recorded != status:
+        first.notes.append(
+            str(MSG_TO_REVIEW % {"recorded": status_word(recorded), "status": status_word(status)})
+        )
+
+
 def _plan_orders(plan: ImportPlan, lookups: Lookups) -> None:
     for number, order_plan in plan.orders.items():
-        order_plan.has_error = any(row.errors for row in order_plan.rows)
+        _check_total(order_plan)
         first = order_plan.rows[0]
         existing = lookups.orders.get(number)
         order_plan.existing = existing
+        submitted = lookups.submitted_drafts.get(number) if order_plan.draft else None
+        if submitted is not None:
+            first.error(
+                "number",
+                MSG_DRAFT_SUBMITTED % {"reference": number, "number": submitted.number},
+            )
+            continue
         if existing is None:
             order_plan.action = NEW_ORDER
             first.action = NEW_ORDER
             for row in order_plan.rows[1:]:
                 row.action = NEW_LINE
+            _check_dates(order_plan, None)
+            _plan_status(order_plan)
             continue
+        for row in order_plan.rows:
+            row.after_status = existing.status
         if order_plan.customer is None or existing.customer_id != order_plan.customer.pk:
             if order_plan.customer is not None or order_plan.customer_key:
                 first.error(
@@ -938,6 +1194,7 @@ def _plan_orders(plan: ImportPlan, lookups: Lookups) -> None:
             for key, value in order_plan.header.items()
             if value not in (None, "", ("", ""))
         }
+        _check_dates(order_plan, existing)
         header_changed = _header_differs(existing, order_plan.header, order_plan.customer)
         existing_lines = list(existing.lines.all())
         lines_changed = len(existing_lines) != len(order_plan.lines) or any(
@@ -1165,10 +1422,12 @@ def import_write(
 ) -> ImportResult:
     """Write a clean plan: all of it in one transaction, in batches, or nothing.
 
-    Imported orders keep their numbers; each enters the state the sheet recorded through
-    the ``order.import`` action (its predicate, the ``record_import`` transition from draft
-    and its "imported" timeline row — in the batch form, ``orders.actions.orders.import_steps``).
-    Counters are bumped so later submits never collide.
+    Imported orders keep their numbers (a draft reference makes a draft without one); each
+    enters the state :func:`imported_status` gives — the recorded one when it is final
+    enough, review otherwise — through the ``order.import`` action (its predicate, the
+    ``record_import`` transition from draft and its "imported" timeline row — in the batch
+    form, ``orders.actions.orders.import_steps``). Counters are bumped so later submits
+    never collide.
     """
     if not plan.is_clean:
         raise ImportRefused(MSG_HAS_ERRORS)
@@ -1199,9 +1458,11 @@ def import_write(
             _apply_header(order, order_plan.header)
             updated.append((order, order_plan))
             continue
-        status = order_plan.status or DEFAULT_STATUS
+        status = order_plan.import_status or imported_status(
+            order_plan.status, draft=order_plan.draft
+        )
         order = Order(
-            number=order_plan.number,
+            number=None if order_plan.draft else order_plan.number,
             customer=customer,
             owner=actor,
             created_by=actor,
@@ -1297,8 +1558,8 @@ def import_write(
                 output_field=DecimalField(max_digits=16, decimal_places=2),
             )
         )
-    order_number_counters_bump(numbers=[o.number or "" for o in new_orders])
-    result.numbers = [o.number or "" for o in new_orders]
+    order_number_counters_bump(numbers=[o.number for o in new_orders if o.number])
+    result.numbers = [str(o) for o in new_orders]
     if progress is not None:
         progress(len(plan.rows))
     return result

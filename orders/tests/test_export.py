@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from core import spreadsheets
@@ -263,3 +264,131 @@ class TestCustomerAndProductExport:
         response = client.get(reverse("orders:export"))
         assert response.status_code in (302, 403)
         UserFactory()
+
+
+def every_status_orders(owner) -> list[Order]:
+    """One order per status, each with two lines, plus a draft without lines (a draft has
+    no number; archived orders take no line through save(), hence bulk writes)."""
+    customer = CustomerFactory(name="华东贸易")
+    product = ProductFactory(
+        code="S-001", name="服务器A型", spec="S-001", list_price=Decimal("5000")
+    )
+    statuses = [*OrderStatus.values, OrderStatus.DRAFT]
+    orders = Order.objects.bulk_create(
+        Order(
+            number=None if status == OrderStatus.DRAFT else f"202405-{i:03d}",
+            status=status,
+            customer=customer,
+            owner=owner,
+            created_by=owner,
+            contact_name="王经理",
+            contact_phone="13800138000",
+            order_date=date(2024, 5, 10),
+            requested_delivery_date=date(2024, 5, 25),
+            payment_terms="net_30",
+            delivery_address="上海市浦东新区张江路88号",
+            special_requirements="需定制logo",
+        )
+        for i, status in enumerate(statuses, start=1)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=position,
+            product=product,
+            spec=product.spec,
+            quantity=Decimal(position + 1),
+            unit=product.unit,
+            unit_price=product.list_price,
+        )
+        for order in orders[:-1]
+        for position in (1, 2)
+    )
+    for order in orders:
+        order_recalculate_total(order=order)
+    return orders
+
+
+def page_label(status: str) -> str:
+    """The status as the Chinese order pages show it."""
+    with translation.override("zh-hans"):
+        return str(Order(status=status).get_status_display())
+
+
+class TestEveryStatus:
+    def test_the_status_column_says_what_the_pages_say_never_a_code(self, role_client):
+        client = role_client("data_admin")
+        orders = every_status_orders(client.user)
+        rows = xlsx_rows(client.get(reverse("orders:export")).content)
+        status_of = {row[0]: row[HEADERS.index("订单状态")] for row in rows[1:]}
+        for order in orders:
+            number = order.number or f"草稿 #{order.pk}"
+            assert status_of[number] == page_label(order.status), order.status
+        assert not set(status_of.values()) & set(OrderStatus.values)
+        assert status_of["202405-008"] == "已确认"  # confirmed; the old sheet said 已审核
+        assert "已审核" not in status_of.values()
+        assert len(set(status_of.values())) == len(OrderStatus.values)
+
+    @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+    def test_export_import_export_of_every_status_is_lossless(self, role_client, fmt):
+        client = role_client("data_admin")
+        every_status_orders(client.user)
+        snapshot = list(
+            Order.objects.order_by("pk").values_list("pk", "number", "status", "updated_at")
+        )
+        first = client.get(reverse("orders:export"), {"format": fmt}).content
+        plan = imports.plan_import(
+            imports.read_sheet(io.BytesIO(first), f"orders.{fmt}"), actor=client.user
+        )
+        assert plan.is_clean, plan.error_rows
+        assert len(plan.orders) == len(OrderStatus.values) + 1
+        assert {row.action for row in plan.rows} == {"unchanged"}
+        assert not [row.notes for row in plan.rows if row.notes]
+        result = imports.import_write(
+            plan, actor=client.user, create_missing=False, source_name=f"orders.{fmt}"
+        )
+        assert result.unchanged == len(plan.orders) and result.created == result.updated == 0
+        second = client.get(reverse("orders:export"), {"format": fmt}).content
+        read = xlsx_rows if fmt == "xlsx" else csv_rows
+        assert read(second) == read(first)
+        assert (
+            list(Order.objects.order_by("pk").values_list("pk", "number", "status", "updated_at"))
+            == snapshot
+        )
+
+    def test_an_exported_draft_comes_back_as_a_draft(self, role_client):
+        client = role_client("data_admin")
+        orders = every_status_orders(client.user)
+        with_lines = orders[0]
+        assert with_lines.status == OrderStatus.DRAFT
+        content = client.get(reverse("orders:export"), {"format": "csv"}).content
+        rows = csv_rows(content)
+        draft_rows = [row for row in rows[1:] if row[0] == f"草稿 #{with_lines.pk}"]
+        assert len(draft_rows) == 2
+        # Into a portal that does not hold the draft (e.g. another installation): a new
+        # draft without a number, with its lines, not an order numbered "草稿 #…".
+        Order.objects.filter(pk=with_lines.pk).delete()
+        plan = imports.plan_import(
+            imports.read_sheet(io.BytesIO(content), "orders.csv"), actor=client.user
+        )
+        assert plan.is_clean, plan.error_rows
+        assert [(r.action, r.after_status) for r in plan.rows if r.number == draft_rows[0][0]] == [
+            ("new_order", "draft"),
+            ("new_line", "draft"),
+        ]
+        imports.import_write(plan, actor=client.user, create_missing=False, source_name="o.csv")
+        new = Order.objects.exclude(pk__in=[o.pk for o in orders]).get()
+        assert (new.number, new.status, new.lines.count()) == (None, "draft", 2)
+        assert new.total_amount == Decimal("25000.00")
+
+    def test_a_draft_submitted_since_is_named_with_its_number(self, role_client):
+        client = role_client("data_admin")
+        draft = every_status_orders(client.user)[0]
+        content = client.get(reverse("orders:export"), {"format": "csv"}).content
+        Order.objects.filter(pk=draft.pk).update(number="202406-001", status="pending_review")
+        plan = imports.plan_import(
+            imports.read_sheet(io.BytesIO(content), "orders.csv"), actor=client.user
+        )
+        errors = [row.errors for row in plan.rows if row.errors]
+        assert errors == [[("订单编号", errors[0][0][1])]]
+        assert "202406-001" in errors[0][0][1]

@@ -235,6 +235,7 @@ def test_customer_search_finds_by_name_and_quick_create_selects_the_new_customer
             "quick-industry": "it",
             "quick-contact_name": "李先生",
             "quick-mobile": "13800138000",
+            "quick-email": "li@example.com",
         },
     )
     assert "data-autoselect" in response.content.decode()
@@ -269,3 +270,79 @@ def test_warehouse_cannot_enter_orders(role_client, product):
     assert client.post("/orders/new/", entry_data(CustomerFactory(), product)).status_code == 403
     assert not Order.objects.exists()
     assert not OrderEvent.objects.exists()
+
+
+# --- the product picker: searched as you type, the page carries no catalogue -----------
+
+
+def test_the_entry_page_does_not_grow_with_the_catalogue(client_assistant, product):
+    small = client_assistant.get("/orders/new/").content
+    ProductFactory.create_batch(300, spec="一个相当长的规格型号说明文字")
+    large = client_assistant.get("/orders/new/").content
+    assert len(large) == len(small)
+    assert len(large) < 80_000
+    assert "服务器A型".encode() not in large  # no product at all until one is searched
+    page = large.decode()
+    assert 'name="lines-0-product"' in page and 'hx-get="/orders/product-search/"' in page
+
+
+def test_an_added_line_has_its_own_picker(client_assistant, product):
+    page = client_assistant.get("/orders/line-row/", {"lines-TOTAL_FORMS": "3"}).content.decode()
+    assert (
+        'id="id_lines-3-product"' in page and 'aria-controls="id_lines-3-product-results"' in page
+    )
+    assert 'id="id_lines-3-product-results"' in page
+
+
+def test_editing_a_saved_order_shows_the_chosen_product(client_assistant, draft_order):
+    line = draft_order.lines.get()
+    page = client_assistant.get(f"/orders/{draft_order.pk}/edit/").content.decode()
+    assert f'name="lines-0-product" id="id_lines-0-product" value="{line.product_id}"' in page
+    assert 'value="S-001 · 服务器A型 · S-001"' in page
+
+
+def test_a_returned_order_keeps_a_product_gone_off_sale(client_assistant, draft_order):
+    line = draft_order.lines.get()
+    type(line.product).objects.filter(pk=line.product_id).update(is_active=False)
+    page = client_assistant.get(f"/orders/{draft_order.pk}/edit/").content.decode()
+    assert "服务器A型" in page
+    data = entry_data(
+        draft_order.customer,
+        line.product,
+        action="draft",
+        **{"lines-INITIAL_FORMS": "1", "lines-0-id": line.pk, "lines-0-quantity": "12"},
+    )
+    response = client_assistant.post(f"/orders/{draft_order.pk}/edit/", data)
+    assert response.status_code == 302
+    assert draft_order.lines.get().quantity == Decimal("12")
+
+
+def test_a_new_line_cannot_take_a_product_off_sale(client_assistant, product):
+    product.is_active = False
+    product.save()
+    page = client_assistant.post(
+        "/orders/new/", entry_data(CustomerFactory(), product, action="draft")
+    ).content.decode()
+    assert 'data-field-error="product"' in page
+    assert not Order.objects.exists()
+
+
+def test_a_form_shown_again_keeps_the_chosen_product_and_asks_for_a_missing_one(
+    client_assistant, product
+):
+    data = entry_data(
+        CustomerFactory(),
+        product,
+        **{
+            "lines-TOTAL_FORMS": "2",
+            "lines-0-quantity": "ten",
+            "lines-1-product": "",
+            "lines-1-quantity": "1",
+            "lines-1-unit_price": "10",
+        },
+    )
+    page = client_assistant.post("/orders/new/", data).content.decode()
+    assert f'id="id_lines-0-product" value="{product.pk}"' in page
+    assert 'value="S-010 · 服务器A型 · S-001"' in page
+    assert 'data-field-error="product"' in page
+    assert not Order.objects.exists()

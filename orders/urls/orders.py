@@ -3,6 +3,7 @@ from django.urls import path
 from orders.urls import imports as import_urls
 from orders.urls import quotations as quotation_urls
 from orders.views import approvals as approval_views
+from orders.views import catalog as catalog_views
 from orders.views import documents as document_views
 from orders.views import lists as list_views
 from orders.views import orders as order_views
@@ -15,6 +16,7 @@ urlpatterns = [
     path("line-row/", order_views.line_row, name="line_row"),
     path("totals/", order_views.totals, name="totals"),
     path("customer-search/", order_views.customer_search, name="customer_search"),
+    path("product-search/", catalog_views.product_search, name="product_search"),
     path("customer-quick-create/", order_views.customer_quick_create, name="customer_quick_create"),
     path("approvals/", approval_views.approval_inbox, name="approvals"),
     path("<int:pk>/", order_views.order_detail, name="detail"),

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from core.actions import refusal
 from core.errors import DomainError, user_message
 from core.web import back_to, refused, run_step
-from customers.selectors import credit_figures, credit_status_from
+from customers.selectors import credit_figures
+from orders.approval import order_credit_status
 from orders.forms.orders import OrderChangeForm
 from orders.models import ApprovalPolicy, Order, OrderChange, OrderChangeStatus, OrderStatus
 from orders.predicates.orders import exclude_authored
@@ -67,20 +68,25 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
         if user.has_perm("customers.view_credit")
         else None
     )
-    rows = [
-        {
-            "order": order,
-            "credit": None
+    rows = []
+    for order in orders:
+        credit = (
+            None
             if figures is None
-            else credit_status_from(
-                customer=order.customer,
-                figures=figures.get(order.customer_id),
-                order_amount=order.total_amount,
-                minimum_collection_rate=policy.minimum_collection_rate,
-            ),
-        }
-        for order in orders
-    ]
+            else order_credit_status(
+                order, policy, figures.get(order.customer_id), with_figures=True
+            )
+        )
+        rows.append(
+            {
+                "order": order,
+                "credit": credit,
+                # The manager approves it on the order page, releasing the hold with a reason.
+                "needs_release": order.status == OrderStatus.PENDING_APPROVAL
+                and order.credit_released_by_id is None
+                and (order.credit_hold or (credit is not None and not credit.passes)),
+            }
+        )
     changes = (
         OrderChange.objects.filter(status=OrderChangeStatus.PENDING)
         .exclude(requested_by=user)
@@ -122,11 +128,25 @@ def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
             success=_("Approved: the order is confirmed."),
             back=order.get_absolute_url(),
         )
+    release_reason = request.POST.get("release_reason", "")
     try:
-        order = services.order_approve(actor=request.user, order=order, note=note)
+        order = services.order_approve(
+            actor=request.user, order=order, note=note, release_reason=release_reason
+        )
     except DomainError as exc:
         return refused(request, exc, back=order.get_absolute_url())
-    if order.credit_hold:
+    if release_reason.strip() and not order.credit_hold:
+        messages.success(
+            request,
+            _("The credit hold was released and the order approved.")
+            + " "
+            + (
+                _("It now waits for the sales director.")
+                if order.status == OrderStatus.PENDING_DIRECTOR
+                else _("The order is confirmed.")
+            ),
+        )
+    elif order.credit_hold:
         messages.warning(
             request,
             _("The credit check failed; the order is on credit hold: %(reasons)s")

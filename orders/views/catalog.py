@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from core.audit import history_entries
 from orders import selectors
@@ -64,3 +65,19 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.change_product", raise_exception=True)
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _product_form_page(request, get_object_or_404(Product, pk=pk))
+
+
+@require_GET
+@permission_required("orders.add_order", raise_exception=True)
+def product_search(request: HttpRequest) -> HttpResponse:
+    """The entry form's product picker: products on sale matching what was typed so far."""
+    query = (request.GET.get("product_q") or "").strip()
+    return render(
+        request,
+        "orders/_product_results.html",
+        {
+            "products": Product.objects.search(query),
+            "query": query,
+            "show_prices": request.user.has_perm("orders.view_prices"),
+        },
+    )

@@ -104,6 +104,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row["action_label"] = imports.ACTION_LABELS.get(row["action"], row["action"])
+        status = row.get("status", "")
+        row["status_label"] = OrderStatus(status).label if status in OrderStatus.values else ""
     return render(
         request,
         "orders/import_job.html",

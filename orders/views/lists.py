@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.panels import order_badges_for
 from core.people import person_name
 from customers.models import Customer, Region
 from orders import selectors
@@ -182,9 +183,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
         paginator.count = counts.get(status, 0) if status else counts["all"]
         page = paginator.get_page(request.GET.get("page"))
     orders = list(page.object_list)
+    # What the apps above know of each order's delivery date (fulfillment: a later date to
+    # negotiate, the date agreed), one query per source for the page (core.panels).
+    badges = order_badges_for(request.user, orders)
     for order in orders:
         order.badge_class = STATUS_BADGES.get(order.status, "text-bg-secondary")
         order.urgency_class = URGENCY_BADGES.get(order.urgency, "")
+        order.delivery_badges = badges.get(order.pk, [])
     return render(
         request,
         "orders/order_list.html",

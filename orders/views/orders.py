@@ -7,7 +7,7 @@ the refusal page with 409 / 400); which buttons the page shows is the engine's
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,22 +22,27 @@ from django.views.decorators.http import require_GET, require_POST
 from core.actions import allowed, refusal
 from core.errors import DomainError, Forbidden, Invalid, user_message
 from core.models import SlaClock
+from core.panels import order_badges_for
 from core.uploads import private_file_response
 from core.web import refused, run_step
+from customers.forms import QuickCustomerForm
 from customers.models import Contact, Customer, QualificationStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_save
 from orders.actions.orders import page_actions
+from orders.amounts import ORDER_TOTAL_LIMIT, fits
 from orders.approval import approval_hints, order_credit_status
 from orders.exceptions.orders import DuplicateOrderWarning, OrderInvalid
 from orders.forms.orders import (
+    MSG_ORDER_TOTAL_TOO_LARGE,
     AttachmentForm,
     ContactLogForm,
+    LineNumbersForm,
     OrderForm,
     OrderLineFormSet,
-    QuickCustomerForm,
     ReasonForm,
     ReviewPassForm,
+    money_error,
 )
 from orders.models import Order, OrderAttachment, OrderStatus
 from orders.services import orders as services
@@ -157,35 +162,38 @@ def line_row(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/_line_row.html", {"form": form, "index": index})
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    try:
-        number = Decimal((value or "").strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 @require_POST
 @permission_required("orders.add_order", raise_exception=True)
 def totals(request: HttpRequest) -> HttpResponse:
-    """Live totals of the entry form, computed with Decimal exactly as the database will."""
+    """Live totals of the entry form, computed with Decimal exactly as the database will.
+
+    Each line's numbers go through the line form's own checks first (digits, bounds, the
+    amount's column): a number the form would refuse shows its error in the amount cell
+    instead of an amount — never a 500 (docs/architecture.md §5).
+    """
     try:
-        count = min(int(request.POST.get("lines-TOTAL_FORMS", "0")), 500)
+        count = max(0, min(int(request.POST.get("lines-TOTAL_FORMS", "0")), 500))
     except ValueError:
         count = 0
     rows, total = [], Decimal("0.00")
     for index in range(count):
-        prefix = f"lines-{index}-"
-        quantity = _decimal(request.POST.get(prefix + "quantity"))
-        price = _decimal(request.POST.get(prefix + "unit_price"))
-        discount = _decimal(request.POST.get(prefix + "discount_percent")) or Decimal("0")
-        deleted = bool(request.POST.get(prefix + "DELETE"))
-        amount = None
-        if quantity is not None and price is not None and not deleted:
-            amount = (quantity * price * (100 - discount) / 100).quantize(Decimal("0.01"))
-            total += amount
-        rows.append({"index": index, "amount": amount})
-    return render(request, "orders/_totals.html", {"rows": rows, "total": total})
+        amount, errors = None, []
+        if not request.POST.get(f"lines-{index}-DELETE"):
+            numbers = LineNumbersForm(request.POST, prefix=f"lines-{index}")
+            if numbers.is_valid():
+                amount = numbers.amount()
+                total += amount or Decimal("0")
+            else:
+                errors = [message for field in numbers.errors.values() for message in field]
+        rows.append({"index": index, "amount": amount, "errors": errors})
+    total_error = None
+    if not fits(total, ORDER_TOTAL_LIMIT):
+        total_error = money_error(MSG_ORDER_TOTAL_TOO_LARGE, ORDER_TOTAL_LIMIT).messages[0]
+    return render(
+        request,
+        "orders/_totals.html",
+        {"rows": rows, "total": total, "total_error": total_error},
+    )
 
 
 @require_GET
@@ -226,12 +234,15 @@ def customer_quick_create(request: HttpRequest) -> HttpResponse:
                 qualification_status=QualificationStatus.PENDING,
             ),
         )
-        Contact.objects.create(
+        contact = Contact(
             customer=customer,
             name=form.cleaned_data["contact_name"],
             mobile=form.cleaned_data["mobile"],
+            email=form.cleaned_data["email"],
             is_primary=True,
         )
+        contact.full_clean()
+        contact.save()
     customer = Customer.objects.prefetch_related("contacts", "addresses").get(pk=customer.pk)
     return render(
         request,
@@ -242,6 +253,13 @@ def customer_quick_create(request: HttpRequest) -> HttpResponse:
 
 # --- detail and review ----------------------------------------------------------------
 
+# The states before the manager's approval, in which the page forecasts its credit check.
+CREDIT_FORECAST_STATUSES = (
+    OrderStatus.PENDING_REVIEW,
+    OrderStatus.NEEDS_INFO,
+    OrderStatus.PENDING_APPROVAL,
+)
+
 
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -249,9 +267,22 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     status = order.status
     pending_change = order.changes.filter(status="pending").select_related("requested_by").first()
-    actions = page_actions(user, order, pending_change=pending_change)
+    # The credit check the manager's approval will run, shown from the review on: the
+    # reviewer and the manager see a hold coming before the approval step
+    # (docs/decisions/0009-credit-policy.md); its figures only to those who see credit.
+    credit_check = (
+        order_credit_status(order)
+        if status in CREDIT_FORECAST_STATUSES
+        and order.credit_released_by_id is None
+        and not order.credit_hold
+        else None
+    )
+    credit_will_hold = credit_check is not None and not credit_check.passes
+    actions = page_actions(
+        user, order, pending_change=pending_change, credit_fails=credit_will_hold
+    )
     show_credit = user.has_perm("customers.view_credit") and status in (
-        OrderStatus.PENDING_APPROVAL,
+        *CREDIT_FORECAST_STATUSES,
         OrderStatus.PENDING_DIRECTOR,
     )
     clocks = SlaClock.objects.for_target(order).select_related("owner").order_by("-started_at")
@@ -273,7 +304,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachment_form": AttachmentForm(),
             "pending_change": pending_change,
             "changes": order.changes.select_related("requested_by", "decided_by"),
-            "credit": order_credit_status(order) if show_credit else None,
+            "credit": (credit_check or order_credit_status(order)) if show_credit else None,
+            "credit_will_hold": credit_check if credit_will_hold else None,
+            "sees_credit": user.has_perm("customers.view_credit"),
+            "delivery_badges": order_badges_for(user, [order]).get(order.pk, []),
             "hints": approval_hints(order)
             if status in (OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR)
             else None,

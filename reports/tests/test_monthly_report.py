@@ -192,6 +192,7 @@ def test_every_figure_of_a_known_month(march):
     assert report.fulfillment == {"due": 3, "shipped": 2, "rate": Decimal("66.7")}
     assert report.repeat == {
         "customers": 3,
+        "orders": 4,
         "repeat": 2,
         "rate": Decimal("66.7"),
         "orders_per_customer": Decimal("1.33"),

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from customers.models import Customer
 from orders.models import Order, OrderStatus
 from orders.services import orders as services
 from tests.factories import PASSWORD, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
@@ -29,18 +30,22 @@ def people():
     }
 
 
-def order_waiting_for_approval(people, *, quantity, price, number):
+def order_waiting_for_approval(people, *, quantity, price, number, terms="net_30", customer=None):
     product = ProductFactory(
         code=f"S-{number[-3:]}", name="服务器A型", spec="S-001", list_price=Decimal(price)
+    )
+    customer_fields = (
+        {"customer": customer}
+        if customer is not None
+        else {"customer__name": "新客户科技有限公司", "customer__credit_limit": Decimal("500000")}
     )
     order = OrderFactory(
         owner=people["li"],
         created_by=people["li"],
         number=number,
-        payment_terms="net_30",
+        payment_terms=terms,
         status=OrderStatus.PENDING_APPROVAL,
-        customer__name="新客户科技有限公司",
-        customer__credit_limit=Decimal("500000"),
+        **customer_fields,
     )
     OrderLineFactory(
         order=order, product=product, quantity=Decimal(quantity), unit_price=Decimal(price)
@@ -57,15 +62,29 @@ def switch_user(page, login, username):
 def test_walk_a_step_4_manager_then_director_and_the_confirmation_pdf(
     page, live_server, login, people, screenshot
 ):
-    order = order_waiting_for_approval(people, quantity=10, price="5000", number="202611-001")
+    # Walk A as written: a customer new to the company (the credit policy's first limit, no
+    # limit typed by anyone) and "30% in advance, balance on delivery" — no credit hold.
+    new_customer = Customer.objects.create(
+        code="C09001", name="新客户科技有限公司", region="north", industry="it"
+    )
+    order = order_waiting_for_approval(
+        people,
+        quantity=10,
+        price="5000",
+        number="202611-001",
+        terms="deposit_30",
+        customer=new_customer,
+    )
     login("boss", PASSWORD)
     screenshot("walk-a-4-manager-home")
     page.get_by_role("link", name="审批").first.click()
     row = page.locator('tr[data-order="202611-001"]')
     expect(row).to_contain_text("¥50,000.00")
     screenshot("walk-a-4-inbox")
+    expect(row.locator('[data-action="release_and_approve"]')).to_have_count(0)
     row.locator('[data-action="approve"]').click()
     expect(page.locator(".alert-success")).to_contain_text("等待销售总监终审")
+    assert not Order.objects.get(pk=order.pk).credit_hold
 
     switch_user(page, login, "zhao")
     page.goto(f"{live_server.url}/orders/{order.pk}/")

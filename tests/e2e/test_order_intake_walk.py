@@ -48,12 +48,17 @@ def enter_large_order(page, live_server):
     page.select_option("#id_quick-industry", "it")
     page.fill("#id_quick-contact_name", "李先生")
     page.fill("#id_quick-mobile", "13800138000")
+    page.fill("#id_quick-email", "li@xinkehu.example.com")
     page.get_by_role("button", name="创建并选择").click()
     expect(page.get_by_test_id("selected-customer")).to_contain_text("新客户科技有限公司")
     expect(page.locator("#id_contact_phone")).to_have_value("13800138000")
 
     server_a = Product.objects.get(code="S-001")
-    page.select_option("#id_lines-0-product", value=str(server_a.pk))
+    # Searched as you type (服务器 by its pinyin initials) and picked with the keyboard.
+    page.fill("#id_lines-0-product-q", "fwq")
+    expect(page.locator("#id_lines-0-product-results [data-product-pick]")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_lines-0-product")).to_have_value(str(server_a.pk))
     expect(page.locator("#id_lines-0-unit_price")).to_have_value("5000.00")
     page.fill("#id_lines-0-quantity", "10")
     page.locator("#id_lines-0-quantity").blur()
@@ -123,6 +128,8 @@ def test_walk_a_entry_clarification_and_qualified_review(
     page.locator('[data-action="pass_review"]').click()
     expect(page.get_by_test_id("order-status")).to_have_text("待审批")
     expect(page.locator("#timeline")).to_contain_text("资料齐全")
+    # A new customer's first limit covers the part not paid in advance: no hold ahead.
+    expect(page.get_by_test_id("credit-will-hold")).to_have_count(0)
     screenshot("walk-a-3-passed")
 
     page.get_by_role("link", name="初步审核表").click()

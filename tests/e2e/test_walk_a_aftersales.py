@@ -28,6 +28,7 @@ def test_walk_a_steps_7_and_8(page, live_server, login, screenshot, tmp_path):
     am = UserFactory(username="am", last_name="孙", first_name="客", roles=["account_manager"])
     UserFactory(username="as", last_name="吴", first_name="涛", roles=["aftersales"])
     UserFactory(username="boss", last_name="李", first_name="强", roles=["sales_manager"])
+    UserFactory(username="wl", last_name="赵", first_name="运", roles=["logistics"])
     server_a = ProductFactory(
         code="S-001", name="服务器A型", spec="S-001", list_price=Decimal("5000")
     )
@@ -79,7 +80,8 @@ def test_walk_a_steps_7_and_8(page, live_server, login, screenshot, tmp_path):
         page.get_by_test_id("download-pdf").click()
     assert download.value.suggested_filename.endswith(".pdf")
 
-    # After-sales responds (replacement), ships it, resolves it; the customer rates it 4.
+    # After-sales responds (replacement of one carton), resolves it once it arrived; the
+    # customer rates it 4.
     switch_user(page, login, "as")
     page.goto(f"{live_server.url}/aftersales/tickets/")
     page.locator(f"[data-testid=ticket-row][data-ticket='{ticket.number}']").get_by_role(
@@ -90,6 +92,7 @@ def test_walk_a_steps_7_and_8(page, live_server, login, screenshot, tmp_path):
     respond.locator("#id_promised_date").fill(
         (timezone.localdate() + timedelta(days=2)).isoformat()
     )
+    respond.locator("#id_replacement_item").fill("外箱")
     respond.locator("#id_text").fill("已联系客户，安排换货")
     page.get_by_test_id("respond-submit").click()
     expect(
@@ -98,12 +101,28 @@ def test_walk_a_steps_7_and_8(page, live_server, login, screenshot, tmp_path):
     expect(
         page.locator("[data-clock-kind=aftersales_resolution] [data-clock-state=running]")
     ).to_be_visible()
-    replacement = page.get_by_test_id("replacement-form")
+    # The replacement is one carton of the server line; logistics ships it and the account
+    # manager confirms its receipt before the ticket can be resolved (walk H in full).
+    expect(page.get_by_test_id("replacement-row")).to_have_attribute("data-status", "planned")
+    expect(page.get_by_test_id("resolve-form")).to_have_count(0)
+    switch_user(page, login, "wl")
+    page.goto(f"{live_server.url}/aftersales/replacements/")
+    page.locator(f"[data-testid=replacement-row][data-ticket='{ticket.number}']").get_by_test_id(
+        "replacement-link"
+    ).click()
+    replacement = page.get_by_test_id("replacement-ship-form")
     replacement.locator("#id_carrier").fill("顺丰速运")
     replacement.locator("#id_tracking_number").fill("SF0000001")
     replacement.locator("#id_eta").fill((timezone.localdate() + timedelta(days=1)).isoformat())
-    replacement.get_by_role("button").click()
+    page.get_by_test_id("replacement-ship-submit").click()
     expect(page.get_by_test_id("replacement-tracking")).to_have_text("SF0000001")
+    replacement_url = page.url
+    switch_user(page, login, "am")
+    page.goto(replacement_url)
+    page.get_by_test_id("replacement-arrive-submit").click()
+    expect(page.get_by_test_id("replacement-status")).to_have_attribute("data-status", "arrived")
+    switch_user(page, login, "as")
+    page.goto(f"{live_server.url}/aftersales/tickets/{ticket.pk}/")
     page.get_by_test_id("resolve-form").locator("#id_resolution").fill("已补发新外箱包装的服务器")
     page.get_by_test_id("resolve-submit").click()
     expect(page.get_by_test_id("ticket-status")).to_have_attribute("data-status", "resolved")

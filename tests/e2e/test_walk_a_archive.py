@@ -2,6 +2,7 @@
 edited (a hand-made POST is refused as read-only: 409); the monthly review report counts it
 (page and PDF)."""
 
+from calendar import monthrange
 from datetime import timedelta
 from decimal import Decimal
 
@@ -42,8 +43,20 @@ def test_walk_a_step_9_archive_and_report(page, live_server, login, screenshot):
 
     login("zheng", PASSWORD)
     page.goto(f"{live_server.url}/reports/archive/")
+    # The page offers the last full month; the walk's order is of this month.
+    last = today.replace(day=1) - timedelta(days=1)
+    expect(page.locator("#id_month")).to_have_value(f"{last:%Y-%m}")
     page.fill("#id_month", f"{today:%Y-%m}")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator('[data-action="close-month"]').click()
+    # This month has not ended: closing it needs the box ticked under what it does.
+    warning = page.get_by_test_id("unfinished-month-warning")
+    last_day = today.replace(day=monthrange(today.year, today.month)[1])
+    expect(warning).to_contain_text(f"{today:%Y-%m}")
+    expect(warning).to_contain_text(f"{last_day:%Y-%m-%d}")
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED
+    screenshot("walk-a-9-archive-confirm")
+    page.check("#id_confirm_unfinished")
     page.locator('[data-action="close-month"]').click()
     expect(page.locator(".alert-success")).to_contain_text("1")
     screenshot("walk-a-9-archive")

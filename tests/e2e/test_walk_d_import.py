@@ -67,6 +67,9 @@ def test_walk_d_moving_in_from_the_spreadsheet(page, live_server, login, screens
     expect(page.locator('[data-count="errors"]')).to_have_text("0")
     expect(page.locator('[data-count="new_order"]')).to_have_text("3")
     expect(page.locator('[data-count="new_line"]')).to_have_text("1")
+    # The sheet records no state: each new order goes to review, and the preview says so.
+    expect(page.locator('[data-count="review"]')).to_have_text("3")
+    expect(table.locator('tr[data-row="3"] [data-review="true"]')).to_be_visible()
     screenshot("walk-d-2-preview-clean")
     page.get_by_test_id("import-run").click()
     expect(page.get_by_test_id("import-done")).to_be_visible()
