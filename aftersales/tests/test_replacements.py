@@ -108,6 +108,16 @@ def test_the_respond_form_offers_one_piece_of_the_issue_line(client, people, tic
     )
     assert response.status_code == 400
     assert not ticket.replacements.exists()
+    # Once named, a later response is a progress note: it cannot plan another by accident.
+    _respond(people, ticket, server)
+    page = client.get(reverse("aftersales:ticket", args=[ticket.pk])).content.decode()
+    assert 'name="replacement_line"' not in page
+    assert 'data-testid="replacement-plan-form"' in page  # more goes on its own form
+    client.post(
+        reverse("aftersales:ticket_respond", args=[ticket.pk]),
+        {"text": "已发顺丰", "kind": "replacement", "replacement_line": str(server.pk)},
+    )
+    assert ticket.replacements.count() == 1
 
 
 def test_logistics_ships_the_account_manager_confirms_then_the_ticket_resolves(
