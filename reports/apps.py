@@ -12,6 +12,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
+        from reports import actions  # noqa: F401  (declares the improvement list's actions)
         from reports.selectors import orders_this_month
 
         # The permission is declared on archive.MonthClose (docs/decisions/0007-reports-apart.md).

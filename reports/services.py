@@ -1,21 +1,23 @@
-"""Writes of the reports app: its own table only (the improvement list)."""
+"""Writes of the reports app — its own table only (the improvement list) — as thin calls
+of the actions in reports/actions.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from reports.models import ImprovementItem, ImprovementStatus
+from core.actions import perform
+from reports.models import ImprovementItem
 
 
-@transaction.atomic
 def improvement_save(*, actor: Any, item: ImprovementItem) -> ImprovementItem:
-    if item.pk is None:
-        item.created_by = actor
-    if item.status == ImprovementStatus.DONE and item.done_at is None:
-        item.done_at = timezone.now()
-    item.full_clean()
-    item.save()
-    return item
+    """A new action item of the monthly review."""
+    result: ImprovementItem = perform("improvement.create", actor=actor, obj=None, item=item)
+    return result
+
+
+def improvement_set_status(*, actor: Any, item: ImprovementItem, status: str) -> ImprovementItem:
+    """Move an action item on (open → in progress → done); done items get their date."""
+    result: ImprovementItem = perform(
+        "improvement.set_status", actor=actor, obj=item, status=status
+    )
+    return result

@@ -22,11 +22,12 @@ from archive.periods import month_bounds
 from core.errors import Invalid, user_message
 from core.pdf import content_disposition, pdf_response
 from core.roles import SALES_MANAGER, has_role
+from core.web import refused, run_step
 from reports import charts
 from reports.forms import ImprovementForm
 from reports.models import ImprovementItem, ImprovementStatus
 from reports.selectors import MonthlyReport, dashboard, improvements_for, monthly_report_cached
-from reports.services import improvement_save
+from reports.services import improvement_save, improvement_set_status
 
 
 def _require_report_role(request: HttpRequest) -> None:
@@ -316,7 +317,12 @@ def improvement_status(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     item = get_object_or_404(ImprovementItem, pk=pk)
     status = request.POST.get("status", "")
-    if status in ImprovementStatus.values:
-        item.status = status
-        improvement_save(actor=request.user, item=item)
-    return redirect("reports:improvements")
+    if status not in ImprovementStatus.values:
+        return refused(request, Invalid(), back=reverse("reports:improvements"))
+    return run_step(
+        request,
+        lambda: improvement_set_status(actor=request.user, item=item, status=status),
+        success="",
+        back=reverse("reports:improvements"),
+        redirect_to=reverse("reports:improvements"),
+    )
