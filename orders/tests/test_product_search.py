@@ -144,3 +144,17 @@ def test_odd_input_is_no_error(client_assistant, catalogue, query):
 def test_the_search_needs_the_right_to_enter_orders(role_client, catalogue):
     assert role_client("warehouse").get(SEARCH, {"product_q": "S"}).status_code == 403
     assert role_client("sales_assistant").post(SEARCH, {"product_q": "S"}).status_code == 405
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "1e5", "abc", "٣"])
+def test_a_hand_made_product_id_is_a_field_error_not_a_500(client_assistant, value):
+    from orders.models import Order
+    from orders.tests.test_order_entry import entry_data
+    from tests.factories import CustomerFactory
+
+    product = ProductFactory()
+    data = entry_data(CustomerFactory(), product, **{"lines-0-product": value})
+    response = client_assistant.post("/orders/new/", data)
+    assert response.status_code == 200
+    assert 'data-field-error="product"' in response.content.decode()
+    assert not Order.objects.exists()
