@@ -15,6 +15,7 @@ class OrdersConfig(AppConfig):
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
         from core.work import register_work_source
         from orders import selectors
+        from orders.actions import catalog as catalog_actions  # noqa: F401
 
         # Importing the action modules declares the app's actions (core.actions).
         from orders.actions import orders as order_actions  # noqa: F401

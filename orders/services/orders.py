@@ -46,11 +46,10 @@ def product_save(*, actor: Any, product: Product) -> Product:
     ``Product.save`` derives the pinyin initials the entry form's picker searches from the
     name, so a renamed product is found by its new initials at once.
     """
-    product._history_user = actor  # type: ignore[attr-defined]
-    product.code = product.code.strip().upper()
-    product.full_clean()
-    product.save()
-    return product
+    name = "product.create" if product.pk is None else "product.edit"
+    obj = None if product.pk is None else product
+    saved: Product = perform(name, actor=actor, obj=obj, product=product)
+    return saved
 
 
 # --- numbering -------------------------------------------------------------------
