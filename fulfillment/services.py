@@ -162,7 +162,7 @@ def stock_move(
         order=order,
         order_line=order_line,
     )
-    _check_safety_stock(level, actor=actor)
+    _check_safety_stock(level, actor=actor, available_delta=on_hand_delta - reserved_delta)
     return movement
 
 
@@ -170,10 +170,14 @@ def qty(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _check_safety_stock(level: StockLevel, *, actor: Any) -> None:
+def _check_safety_stock(level: StockLevel, *, actor: Any, available_delta: Decimal) -> None:
     """Raise (or resolve) the level's purchase alert when the movement crossed the safety
     stock — a nested action, in the movement's transaction."""
     below = level.safety_stock > 0 and level.available < level.safety_stock
+    if not below and available_delta <= 0:
+        # Less available and still at or above the safety stock: nothing to raise, and an
+        # open alert cannot have been resolved by taking stock away (no query per line).
+        return
     open_alert = PurchaseAlert.objects.filter(stock=level, resolved_at__isnull=True).exists()
     if below != open_alert:
         perform("fulfillment.purchase_alert", actor=actor, obj=level)

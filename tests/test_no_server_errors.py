@@ -6,6 +6,10 @@ huge and tiny, NaN / Infinity / negative zero, dates out of range, empty values 
 * every GET parameter of every page and htmx fragment without an id (lists, searches,
   reports and their downloads, exports), plus the import preview; the parameter names are
   read from the views' code and from the filter forms the views fill from ``request.GET``;
+* every GET parameter of every page, fragment and download with an id — the order, its
+  fulfillment and after-sales pages, tickets, replacements, the customer, contract,
+  quotation, documents, PDFs — on every object of tests/test_action_matrix.py's world
+  (the order in every state …), with the names the view's module reads plus generic ones;
 * the order entry form (header and line fields), its live totals, the customer, product,
   quick-customer and quotation forms;
 * every POST URL with an id — order steps, fulfillment and after-sales forms, quotations,
@@ -23,6 +27,7 @@ suite is reproducible in CI and stays near a minute.
 from __future__ import annotations
 
 import copy
+import inspect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +48,7 @@ from hypothesis import strategies as st
 from tests.test_action_matrix import (
     BODY,
     Route,
+    Target,
     _walk,
     allowed_methods,
     build_world,
@@ -168,22 +174,30 @@ GET_NAME = re.compile(r"""(?:request\.)?GET(?:\.get|\.getlist)?[\(\[]\s*["']([^"
 FORM_ON_GET = re.compile(r"(\w+)\(\s*(?:data=)?request\.GET")
 
 
-def _get_parameter_names() -> list[str]:
-    """Every name the views read from ``request.GET``, and the fields of forms filled from it."""
+def _names_read_from_get(sources: list[str]) -> set[str]:
+    """The names ``sources`` read from ``request.GET``, and the fields of forms filled from it."""
     from django import forms
 
     names: set[str] = set()
     form_names: set[str] = set()
-    for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            if "tests" in path.parts or "migrations" in path.parts:
-                continue
-            source = path.read_text()
-            names.update(GET_NAME.findall(source))
-            form_names.update(FORM_ON_GET.findall(source))
+    for source in sources:
+        names.update(GET_NAME.findall(source))
+        form_names.update(FORM_ON_GET.findall(source))
     for form in _all_subclasses(forms.BaseForm):
         if form.__name__ in form_names:
             names.update(form.base_fields)
+    return names
+
+
+def _get_parameter_names() -> list[str]:
+    """Every name the views read from ``request.GET``, and the fields of forms filled from it."""
+    sources = [
+        path.read_text()
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "tests" not in path.parts and "migrations" not in path.parts
+    ]
+    names = _names_read_from_get(sources)
     return sorted(names | {"page", "month", "q", "status", "sort", "customer"})
 
 
@@ -311,6 +325,104 @@ def test_no_import_preview_parameter_makes_the_preview_fail(admin_client_):
             assert admin_client_.get(url, params).status_code < 500, params
 
     check()
+
+
+# --- GET: every page, fragment and download with an id ------------------------------------------
+GENERIC_GET = ["page", "next", "format", "month", "show"]
+
+
+def id_get_routes() -> list[Route]:
+    """The pages, fragments and downloads with an object id that answer a GET."""
+    routes = []
+    for route in _walk(get_resolver().url_patterns):
+        if route.route.startswith(("admin/", "accounts/")):
+            continue
+        if not any(converter == "int" for converter, _arg in route.args):
+            continue
+        methods = allowed_methods(route.view)
+        if methods is None or "GET" in methods:
+            routes.append(route)
+    return routes
+
+
+def get_names_of(route: Route) -> list[str]:
+    """The names the view's module reads from ``request.GET`` (and its forms), and the generic ones."""
+    source = Path(inspect.getsourcefile(inspect.unwrap(route.view)) or "").read_text()
+    return sorted(_names_read_from_get([source]) | set(GENERIC_GET))
+
+
+ID_GET_ROUTES = id_get_routes()
+
+
+@pytest.fixture
+def get_world(admin_client_, fast_pdf):  # type: ignore[no-untyped-def]
+    """tests/test_action_matrix.py's world, plus a shipment and an import job it lacks."""
+    from fulfillment.models import Shipment, ShippingMethod, Warehouse
+    from orders.models import ImportJob
+
+    world = build_world()
+    shipped = next(t for t in world.targets["order"] if t.obj.status == "shipped")
+    shipment = Shipment.objects.create(
+        order=shipped.obj,
+        warehouse=Warehouse.objects.get(pk=world.body["warehouse"]),
+        carrier="x",
+        method=ShippingMethod.EXPRESS,
+        tracking_number="x",
+        eta=timezone.localdate(),
+        shipped_by=admin_client_.user,
+    )
+    world.targets["shipment"].append(Target("shipment", {"pk": shipment.pk}))
+    job = ImportJob.objects.create(
+        file="imports/fuzz.csv", original_name="fuzz.csv", size=1, created_by=admin_client_.user
+    )
+    world.targets["import_job"].append(Target("import_job", {"pk": job.pk}))
+    cases = {}
+    for route in ID_GET_ROUTES:
+        kind = kind_of(route.name)
+        targets = world.targets.get(kind, []) if kind else []
+        if targets:  # (no object of its kind: a 404 whatever the parameters)
+            cases[route] = targets
+    return admin_client_, cases
+
+
+def test_the_get_fuzzing_with_an_id_reaches_every_page(get_world):
+    _client, cases = get_world
+    names = {route.name for route in cases}
+    for name in (
+        "orders:detail",
+        "orders:confirmation_pdf",
+        "orders:quotation_pdf",
+        "fulfillment:order",
+        "fulfillment:delivery_note_pdf",
+        "aftersales:order",
+        "aftersales:ticket",
+        "aftersales:replacement_detail",
+        "customers:detail",
+        "contracts:detail",
+        "archive:document_open",
+        "orders:import_job",
+    ):
+        assert name in names, name
+    assert "download" in get_names_of(next(r for r in cases if r.name == "archive:document_open"))
+
+
+def test_no_get_parameter_makes_a_page_with_an_id_fail(get_world):
+    """Each page with an id, on every object of its kind (the order in every state …),
+    with generated GET values."""
+    client, cases = get_world
+    for route, targets in cases.items():
+        names = get_names_of(route)
+        for target in targets:
+            url = fill(route, target, {})
+
+            @settings(FEW, max_examples=2)
+            @given(params=st.dictionaries(st.sampled_from(names), HOSTILE, min_size=1, max_size=3))
+            def check(params: dict[str, str]) -> None:
+                with rolled_back():
+                    response = client.get(url, params)  # noqa: B023 (run before the loop moves on)
+                assert response.status_code < 500, (url, params, response.status_code)  # noqa: B023
+
+            check()
 
 
 @pytest.mark.parametrize(
