@@ -44,9 +44,9 @@ def test_quick_creation_keeps_the_contacts_mobile_and_email_and_the_first_limit(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("quick-email", "", "此项为必填项"),
+        ("quick-email", "", "这个字段是必填项"),
         ("quick-email", "li@", "有效的 Email"),
-        ("quick-mobile", "", "此项为必填项"),
+        ("quick-mobile", "", "这个字段是必填项"),
         ("quick-mobile", "010-12345678", "11 位大陆手机号码"),
         ("quick-mobile", "23800138000", "11 位大陆手机号码"),
     ],
