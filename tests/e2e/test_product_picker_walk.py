@@ -83,6 +83,11 @@ def test_a_line_is_entered_with_the_keyboard_alone(page, live_server, login, cat
     # A second line has a picker of its own.
     page.get_by_test_id("add-line").click()
     second = page.locator("#id_lines-1-product-q")
+    # The new row is usable once htmx has processed it (a person is never that fast).
+    page.wait_for_function(
+        "() => { const box = document.querySelector('#id_lines-1-product-q');"
+        " return !!(box && box['htmx-internal-data'] && box['htmx-internal-data'].initHash); }"
+    )
     second.fill("S-003")
     expect(page.locator("#id_lines-1-product-results [data-product-pick]")).to_have_count(1)
     page.keyboard.press("Enter")
