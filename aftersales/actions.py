@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Count, Q
@@ -174,7 +175,7 @@ def photo_validate(upload: Any) -> None:
     make_thumbnail(upload)
 
 
-def _photo_save(*, issue: AcceptanceIssue, upload: Any, actor: Any) -> IssuePhoto:
+def _photo_save(*, issue: AcceptanceIssue, upload: Any, actor: User | None) -> IssuePhoto:
     thumb = make_thumbnail(upload)
     photo = IssuePhoto(
         issue=issue,

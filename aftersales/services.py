@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from aftersales.actions import (
     COMPLAINABLE_STATUSES,
     FOLLOWUP_WORKING_DAYS,
@@ -38,7 +40,7 @@ from orders.models import Order, OrderLine
 
 def acceptance_record(
     *,
-    actor: Any,
+    actor: User,
     order: Order,
     signer: str,
     signed_on: date,
@@ -64,7 +66,7 @@ def acceptance_record(
 
 def ticket_open_complaint(
     *,
-    actor: Any,
+    actor: User,
     order: Order,
     kind: str,
     description: str,
@@ -85,7 +87,7 @@ def ticket_open_complaint(
     return result
 
 
-def ticket_assign(*, actor: Any, ticket: AftersalesTicket, owner: Any) -> AftersalesTicket:
+def ticket_assign(*, actor: User, ticket: AftersalesTicket, owner: Any) -> AftersalesTicket:
     """Hand a ticket to another after-sales person; its running clocks follow."""
     result: AftersalesTicket = perform(
         "aftersales.ticket_assign", actor=actor, obj=ticket, owner=owner
@@ -95,7 +97,7 @@ def ticket_assign(*, actor: Any, ticket: AftersalesTicket, owner: Any) -> Afters
 
 def ticket_respond(
     *,
-    actor: Any,
+    actor: User,
     ticket: AftersalesTicket,
     text: str,
     kind: str | None = None,
@@ -122,7 +124,7 @@ def ticket_respond(
 
 def repair_record_add(
     *,
-    actor: Any,
+    actor: User,
     ticket: AftersalesTicket,
     technician: str,
     work_done: str,
@@ -148,7 +150,7 @@ def repair_record_add(
 
 def replacement_plan(
     *,
-    actor: Any,
+    actor: User,
     ticket: AftersalesTicket,
     order_line: OrderLine,
     quantity: Decimal,
@@ -168,7 +170,7 @@ def replacement_plan(
 
 def replacement_ship(
     *,
-    actor: Any,
+    actor: User,
     replacement: ReplacementShipment,
     carrier: str,
     tracking_number: str,
@@ -187,7 +189,7 @@ def replacement_ship(
 
 
 def replacement_arrive(
-    *, actor: Any, replacement: ReplacementShipment, received_on: date, received_by: str
+    *, actor: User, replacement: ReplacementShipment, received_on: date, received_by: str
 ) -> ReplacementShipment:
     """The customer received the replacement (confirmed on the customer's word)."""
     result: ReplacementShipment = perform(
@@ -201,7 +203,7 @@ def replacement_arrive(
 
 
 def replacement_cancel(
-    *, actor: Any, replacement: ReplacementShipment, reason: str
+    *, actor: User, replacement: ReplacementShipment, reason: str
 ) -> ReplacementShipment:
     """Cancel a replacement that will not reach the customer, with the reason."""
     result: ReplacementShipment = perform(
@@ -212,7 +214,7 @@ def replacement_cancel(
 
 def ticket_resolve(
     *,
-    actor: Any,
+    actor: User,
     ticket: AftersalesTicket,
     resolution: str,
     refund_amount: Decimal | None = None,
@@ -230,7 +232,7 @@ def ticket_resolve(
 
 
 def ticket_rate(
-    *, actor: Any, ticket: AftersalesTicket, rating: int, comment: str = ""
+    *, actor: User, ticket: AftersalesTicket, rating: int, comment: str = ""
 ) -> AftersalesTicket:
     """The customer's rating (1–5) of a resolved ticket, with their comment."""
     result: AftersalesTicket = perform(
@@ -241,7 +243,7 @@ def ticket_rate(
 
 def visit_log(
     *,
-    actor: Any,
+    actor: User,
     order: Order,
     method: str,
     person: str,

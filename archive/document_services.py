@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -94,7 +95,7 @@ def _fields_from(source: DocumentSource, obj: Any) -> dict[str, Any]:
     }
 
 
-def document_register(*, obj: Any, actor: Any = None) -> Document | None:
+def document_register(*, obj: Any, actor: User | None = None) -> Document | None:
     """File ``obj``'s stored upload in the register (or refresh its row); None without a file.
 
     Called from post_save of every registered source model, so a new upload is
@@ -133,7 +134,7 @@ def document_register_generated(
     counted_from: date,
     customer_id: int | None = None,
     confidentiality: str = Confidentiality.NORMAL,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Document:
     """Keep a copy of a generated PDF the first time it is downloaded (one per object)."""
     content_type = ContentType.objects.get_for_model(obj)
@@ -299,13 +300,13 @@ def file_guard(user: Any, obj: Any, action: str) -> bool:
 # --- disposal and borrowing: actions of the engine (archive/actions.py) ------------------
 
 
-def document_dispose(*, actor: Any, document: Document, note: str = "") -> Document:
+def document_dispose(*, actor: User, document: Document, note: str = "") -> Document:
     """The data admin confirms that a document past its retention is destroyed."""
     return perform("document.dispose", actor=actor, obj=document, note=note)
 
 
 def borrowing_create(
-    *, actor: Any, documents: list[Document], purpose: str, due_date: date
+    *, actor: User, documents: list[Document], purpose: str, due_date: date
 ) -> Borrowing:
     """Ask to borrow ``documents`` until ``due_date`` for ``purpose``."""
     return perform(
@@ -319,7 +320,7 @@ def borrowing_create(
 
 
 def borrowing_decide(
-    *, actor: Any, borrowing: Borrowing, approve: bool, comment: str = ""
+    *, actor: User, borrowing: Borrowing, approve: bool, comment: str = ""
 ) -> Borrowing:
     """The next approver's decision. The last approval lends the documents and starts the
     due-back clock for the borrower; a rejection needs a comment."""
@@ -328,6 +329,6 @@ def borrowing_decide(
     return perform(name, actor=actor, obj=borrowing, note=comment)
 
 
-def borrowing_return(*, actor: Any, borrowing: Borrowing, comment: str = "") -> Borrowing:
+def borrowing_return(*, actor: User, borrowing: Borrowing, comment: str = "") -> Borrowing:
     """The documents are back (checked complete): access ends, the clock is met."""
     return perform("borrowing.give_back", actor=actor, obj=borrowing, note=comment)

@@ -12,8 +12,8 @@ offers). A month that has not ended yet may be closed only with an explicit conf
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -88,7 +88,7 @@ def _to_archive(end: datetime) -> list[int]:
 
 def month_close(
     *,
-    actor: Any,
+    actor: User,
     year: int,
     month: int,
     batch: int = MONTH_CLOSE_BATCH,

@@ -7,6 +7,7 @@ import zipfile
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +37,7 @@ def package_orders(period: str) -> Any:
 
 
 @transaction.atomic
-def package_request(*, actor: Any, period: str) -> ArchivePackage:
+def package_request(*, actor: User, period: str) -> ArchivePackage:
     """Ask for the month's package; the build is handed to a worker through the outbox, so
     a broker that is down delays it and never loses it (docs/architecture.md §4)."""
     package = ArchivePackage.objects.create(

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,7 +60,7 @@ UNREVIEWED = (ContractStatus.DRAFT, ContractStatus.SUPERVISOR_REVIEW, ContractSt
 
 def contract_create(
     *,
-    actor: Any,
+    actor: User,
     customer: Customer,
     title: str,
     amount: Any,
@@ -81,33 +82,33 @@ def contract_create(
     )
 
 
-def contract_edit(*, actor: Any, contract: Contract, **fields: Any) -> Contract:
+def contract_edit(*, actor: User, contract: Contract, **fields: Any) -> Contract:
     """Change the text of a draft (title, amount, term, main terms)."""
     return perform("contract.edit", actor=actor, obj=contract, **fields)
 
 
-def contract_submit(*, actor: Any, contract: Contract, comment: str = "") -> Contract:
+def contract_submit(*, actor: User, contract: Contract, comment: str = "") -> Contract:
     """Send the draft to the sales supervisor."""
     return perform("contract.submit", actor=actor, obj=contract, note=comment)
 
 
-def contract_supervisor_approve(*, actor: Any, contract: Contract, comment: str = "") -> Contract:
+def contract_supervisor_approve(*, actor: User, contract: Contract, comment: str = "") -> Contract:
     """The sales supervisor checks policy, the customer's needs and risk, then passes to legal."""
     return perform("contract.supervisor_approve", actor=actor, obj=contract, note=comment)
 
 
-def contract_legal_approve(*, actor: Any, contract: Contract, comment: str = "") -> Contract:
+def contract_legal_approve(*, actor: User, contract: Contract, comment: str = "") -> Contract:
     """Legal passes the contract: it may now be signed with the customer."""
     return perform("contract.legal_approve", actor=actor, obj=contract, note=comment)
 
 
-def contract_send_back(*, actor: Any, contract: Contract, comment: str) -> Contract:
+def contract_send_back(*, actor: User, contract: Contract, comment: str) -> Contract:
     """A reviewer (supervisor or legal) returns the draft with what to change."""
     return perform("contract.send_back", actor=actor, obj=contract, note=comment)
 
 
 def contract_sign(
-    *, actor: Any, contract: Contract, scan: Any, signed_on: date | None, comment: str = ""
+    *, actor: User, contract: Contract, scan: Any, signed_on: date | None, comment: str = ""
 ) -> Contract:
     """Record the signature with the customer; the signed scan (PDF) is required."""
     # Signing skips no review: before legal review, signing is forbidden (403), not just
@@ -119,15 +120,15 @@ def contract_sign(
     )
 
 
-def contract_put_in_force(*, actor: Any, contract: Contract, comment: str = "") -> Contract:
+def contract_put_in_force(*, actor: User, contract: Contract, comment: str = "") -> Contract:
     return perform("contract.put_in_force", actor=actor, obj=contract, note=comment)
 
 
-def contract_expire(*, actor: Any, contract: Contract, comment: str = "") -> Contract:
+def contract_expire(*, actor: User, contract: Contract, comment: str = "") -> Contract:
     return perform("contract.expire", actor=actor, obj=contract, note=comment)
 
 
-def contract_terminate(*, actor: Any, contract: Contract, comment: str) -> Contract:
+def contract_terminate(*, actor: User, contract: Contract, comment: str) -> Contract:
     return perform("contract.terminate", actor=actor, obj=contract, note=comment)
 
 
@@ -135,7 +136,7 @@ def contract_terminate(*, actor: Any, contract: Contract, comment: str) -> Contr
 
 
 def contract_amendment_create(
-    *, actor: Any, contract: Contract, description: str, reason: str
+    *, actor: User, contract: Contract, description: str, reason: str
 ) -> ContractAmendment:
     """A change record; it goes to the supervisor, then legal, like the contract itself."""
     return perform(
@@ -144,7 +145,7 @@ def contract_amendment_create(
 
 
 def contract_amendment_decide(
-    *, actor: Any, amendment: ContractAmendment, action: str, comment: str = ""
+    *, actor: User, amendment: ContractAmendment, action: str, comment: str = ""
 ) -> ContractAmendment:
     """``action`` is supervisor_approve, legal_approve or send_back (comment required)."""
     if action not in AMENDMENT_STEPS:

@@ -29,15 +29,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 import rules
 from django.db import models, transaction
 from django_fsm import can_proceed
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 from core.errors import MSG_WRONG_STATE, DomainError, Forbidden, ReadOnly, WrongState
 
 M = TypeVar("M", bound=models.Model)
+
+# Who runs an action: a person or an API client's technical user; None for a step the
+# system takes on its own (an allocation, a deadline's report), which only predicates
+# written for system steps allow.
+Actor = Union["User", "AnonymousUser", None]
 
 Effect = Callable[["Step[Any]"], Any]
 Hook = Callable[["Step[Any]"], None]
@@ -75,7 +83,7 @@ class Step(Generic[M]):
     """One running action: what the effect, the event writer and the hooks see."""
 
     action: Action[M]
-    actor: Any
+    actor: Any  # the effect reads what it needs (actions of the system pass None)
     obj: Any
     root: Any
     note: str = ""
@@ -265,7 +273,7 @@ def state_allows(act: Action[Any], obj: Any) -> bool:
     return True
 
 
-def refusal(name: str, actor: Any, obj: Any) -> DomainError | None:
+def refusal(name: str, actor: Actor, obj: Any) -> DomainError | None:
     """Why :func:`perform` would refuse ``actor`` on ``obj`` now, or None.
 
     The same checks as :func:`perform`, in the same order, on the object as the page
@@ -283,17 +291,17 @@ def refusal(name: str, actor: Any, obj: Any) -> DomainError | None:
     return None
 
 
-def allowed(name: str, actor: Any, obj: Any) -> bool:
+def allowed(name: str, actor: Actor, obj: Any) -> bool:
     """Whether ``actor`` may run ``name`` on ``obj`` now — what pages use to show a button."""
     return refusal(name, actor, obj) is None
 
 
-def available(actor: Any, obj: Any, names: Iterable[str]) -> dict[str, bool]:
+def available(actor: Actor, obj: Any, names: Iterable[str]) -> dict[str, bool]:
     """``{name: allowed}`` for each action name (keys with dots replaced by underscores)."""
     return {name.replace(".", "_"): allowed(name, actor, obj) for name in names}
 
 
-def perform(name: str, /, *, actor: Any, obj: Any, note: str = "", **params: Any) -> Any:
+def perform(name: str, /, *, actor: Actor, obj: Any, note: str = "", **params: Any) -> Any:
     """Run the action ``name`` on ``obj`` for ``actor`` (see the module doc); returns the
     effect's result, or the (locked, updated) subject."""
     act = _actions[name]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.forms import BaseInlineFormSet
@@ -28,7 +28,7 @@ def customer_next_code() -> str:
 
 def customer_save(
     *,
-    actor: Any,
+    actor: User,
     customer: Customer,
     contacts: BaseInlineFormSet | None = None,
     addresses: BaseInlineFormSet | None = None,
@@ -58,7 +58,7 @@ def customer_save(
 
 def qualification_document_add(
     *,
-    actor: Any,
+    actor: User,
     customer: Customer,
     kind: str,
     upload: UploadedFile,
@@ -76,7 +76,7 @@ def qualification_document_add(
     return document
 
 
-def qualification_document_delete(*, actor: Any, document: QualificationDocument) -> None:
+def qualification_document_delete(*, actor: User, document: QualificationDocument) -> None:
     """Delete the document (its file goes after the commit, through the outbox)."""
     perform("customer.document_delete", actor=actor, obj=document)
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -117,7 +118,7 @@ def stock_move(
     kind: str,
     on_hand_delta: Decimal = ZERO,
     reserved_delta: Decimal = ZERO,
-    actor: Any = None,
+    actor: User | None = None,
     reason: str,
     order: Order | None = None,
     order_line: Any = None,
@@ -170,7 +171,7 @@ def qty(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _check_safety_stock(level: StockLevel, *, actor: Any, available_delta: Decimal) -> None:
+def _check_safety_stock(level: StockLevel, *, actor: User | None, available_delta: Decimal) -> None:
     """Raise (or resolve) the level's purchase alert when the movement crossed the safety
     stock — a nested action, in the movement's transaction."""
     below = level.safety_stock > 0 and level.available < level.safety_stock
@@ -220,7 +221,9 @@ def purchase_alert_update(level: StockLevel) -> PurchaseAlert | None:
     return alert
 
 
-def line_reserve(fline: FulfillmentLine, *, warehouse: Warehouse, actor: Any, order: Order) -> None:
+def line_reserve(
+    fline: FulfillmentLine, *, warehouse: Warehouse, actor: User, order: Order
+) -> None:
     """Reserve what the line still needs, all or nothing (raises NotEnoughStock)."""
     needed = fline.quantity - fline.shipped - fline.reserved
     if needed <= 0:
@@ -240,7 +243,7 @@ def line_reserve(fline: FulfillmentLine, *, warehouse: Warehouse, actor: Any, or
 
 
 def line_release(
-    fline: FulfillmentLine, *, warehouse: Warehouse, actor: Any, order: Order, reason: str
+    fline: FulfillmentLine, *, warehouse: Warehouse, actor: User, order: Order, reason: str
 ) -> None:
     if fline.reserved <= 0:
         return
@@ -446,7 +449,7 @@ def progress_entry_is_risky(entry: ProgressEntry, fulfillment: OrderFulfillment 
 
 # --- the ways in: each one action of the engine (fulfillment/actions.py) -----------------
 def stock_receive(
-    *, actor: Any, warehouse: Warehouse, product: Product, quantity: Decimal, reason: str
+    *, actor: User, warehouse: Warehouse, product: Product, quantity: Decimal, reason: str
 ) -> StockMovement:
     """Goods arrive in ``warehouse`` (purchase, production output, return)."""
     return perform(
@@ -461,7 +464,7 @@ def stock_receive(
 
 
 def stock_adjust(
-    *, actor: Any, stock: StockLevel, on_hand_delta: Decimal, reason: str
+    *, actor: User, stock: StockLevel, on_hand_delta: Decimal, reason: str
 ) -> StockMovement:
     """Correct the counted quantity (stocktaking); never below what is reserved."""
     return perform(
@@ -473,7 +476,7 @@ def stock_adjust(
     )
 
 
-def fulfillment_allocate(*, order: Order, actor: Any = None) -> OrderFulfillment | None:
+def fulfillment_allocate(*, order: Order, actor: User | None = None) -> OrderFulfillment | None:
     """Allocate a confirmed goods order (see ``fulfillment.allocate``); the approval's hook
     does this in the approval's transaction, this is the way in for orders that were
     confirmed before the warehouses existed (demo data, imports)."""
@@ -482,14 +485,14 @@ def fulfillment_allocate(*, order: Order, actor: Any = None) -> OrderFulfillment
 
 
 def fulfillment_change_warehouse(
-    *, actor: Any, order: Order, warehouse: Warehouse
+    *, actor: User, order: Order, warehouse: Warehouse
 ) -> OrderFulfillment:
     return perform("fulfillment.change_warehouse", actor=actor, obj=order, warehouse=warehouse)
 
 
 def fulfillment_confirm_stock(
     *,
-    actor: Any,
+    actor: User,
     order: Order,
     line_statuses: dict[int, str],
     deliverable_date: date | None,
@@ -505,12 +508,12 @@ def fulfillment_confirm_stock(
     )
 
 
-def service_schedule(*, actor: Any, order: Order, note: str = "") -> Order:
+def service_schedule(*, actor: User, order: Order, note: str = "") -> Order:
     return perform("fulfillment.schedule_service", actor=actor, obj=order, note=note)
 
 
 def fulfillment_record_answer(
-    *, actor: Any, order: Order, answer: str, note: str = ""
+    *, actor: User, order: Order, answer: str, note: str = ""
 ) -> OrderFulfillment:
     fulfillment = OrderFulfillment.objects.filter(order=order).first()
     if fulfillment is None:
@@ -520,21 +523,23 @@ def fulfillment_record_answer(
     )
 
 
-def progress_entry_add(*, actor: Any, order: Order, entry: ProgressEntry) -> ProgressEntry:
+def progress_entry_add(*, actor: User, order: Order, entry: ProgressEntry) -> ProgressEntry:
     return perform("fulfillment.record_progress", actor=actor, obj=order, entry=entry)
 
 
-def preparation_save(*, actor: Any, order: Order, form_data: dict[str, Any]) -> ShipmentPreparation:
+def preparation_save(
+    *, actor: User, order: Order, form_data: dict[str, Any]
+) -> ShipmentPreparation:
     return perform("fulfillment.save_preparation", actor=actor, obj=order, form_data=form_data)
 
 
-def fulfillment_mark_ready(*, actor: Any, order: Order) -> Order:
+def fulfillment_mark_ready(*, actor: User, order: Order) -> Order:
     return perform("fulfillment.ready", actor=actor, obj=order)
 
 
 def shipment_create(
     *,
-    actor: Any,
+    actor: User,
     order: Order,
     quantities: dict[int, Decimal],
     carrier: str,
@@ -556,7 +561,7 @@ def shipment_create(
     )
 
 
-def fulfillment_record_delivery(*, actor: Any, order: Order) -> Order:
+def fulfillment_record_delivery(*, actor: User, order: Order) -> Order:
     return perform("fulfillment.deliver", actor=actor, obj=order)
 
 

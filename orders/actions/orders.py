@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -773,7 +774,7 @@ def _import_labels(step: Step[Order]) -> None:
 
 
 def import_steps(
-    *, actor: Any, orders: Iterable[Order], statuses: Iterable[str], note: str
+    *, actor: User, orders: Iterable[Order], statuses: Iterable[str], note: str
 ) -> list[Step[Order]]:
     """``order.import`` for a whole file: the batch form the spreadsheet importer uses.
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -40,7 +41,7 @@ from orders.models import (
 
 
 @transaction.atomic
-def product_save(*, actor: Any, product: Product) -> Product:
+def product_save(*, actor: User, product: Product) -> Product:
     """Create or update a catalog product; history records ``actor`` as the author.
 
     ``Product.save`` derives the pinyin initials the entry form's picker searches from the
@@ -142,7 +143,7 @@ def order_find_duplicate(*, order: Order) -> Order | None:
 # --- the steps of an order's life (orders/actions/orders.py declares each) -----------------
 
 
-def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
+def order_save(*, actor: User, order: Order, lines: Any) -> Order:
     """Save an order being entered (draft, returned or needing information) with its lines.
 
     ``order`` carries the values the entry form set; ``lines`` is a validated inline
@@ -153,18 +154,18 @@ def order_save(*, actor: Any, order: Order, lines: Any) -> Order:
     return perform("order.edit", actor=actor, obj=order, order=order, lines=lines)
 
 
-def order_submit(*, actor: Any, order: Order, confirm_duplicate: bool = False) -> Order:
+def order_submit(*, actor: User, order: Order, confirm_duplicate: bool = False) -> Order:
     """Send an entered order to preliminary review; it gets its number on first submit."""
     return perform("order.submit", actor=actor, obj=order, confirm_duplicate=confirm_duplicate)
 
 
-def order_request_info(*, actor: Any, order: Order, reason: str) -> Order:
+def order_request_info(*, actor: User, order: Order, reason: str) -> Order:
     """The reviewer needs more from the customer: starts the 2-working-hour clarification clock."""
     return perform("order.request_info", actor=actor, obj=order, note=reason)
 
 
 def order_log_contact(
-    *, actor: Any, order: Order, channel: str, person: str, result: str
+    *, actor: User, order: Order, channel: str, person: str, result: str
 ) -> CustomerContactLog:
     """Record a conversation with the customer; it meets the clarification clock."""
     return perform(
@@ -172,25 +173,25 @@ def order_log_contact(
     )
 
 
-def order_resubmit(*, actor: Any, order: Order) -> Order:
+def order_resubmit(*, actor: User, order: Order) -> Order:
     """Back to review after the customer has been contacted."""
     return perform("order.resubmit", actor=actor, obj=order)
 
 
-def order_reject(*, actor: Any, order: Order, reason: str) -> Order:
+def order_reject(*, actor: User, order: Order, reason: str) -> Order:
     return perform("order.reject", actor=actor, obj=order, note=reason)
 
 
-def order_pass_review(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_pass_review(*, actor: User, order: Order, note: str = "") -> Order:
     """The preliminary review passes; the customer must be qualified (licence on file)."""
     return perform("order.pass_review", actor=actor, obj=order, note=note)
 
 
-def order_attachment_add(*, actor: Any, order: Order, upload: Any) -> OrderAttachment:
+def order_attachment_add(*, actor: User, order: Order, upload: Any) -> OrderAttachment:
     return perform("order.attach", actor=actor, obj=order, upload=upload)
 
 
-def order_approve(*, actor: Any, order: Order, note: str = "", release_reason: str = "") -> Order:
+def order_approve(*, actor: User, order: Order, note: str = "", release_reason: str = "") -> Order:
     """Sales manager approval: a failing credit check puts the order on credit hold instead
     (the caller sees ``order.credit_hold``) unless ``release_reason`` releases it in the same
     step; large orders or special terms go to the director."""
@@ -199,58 +200,58 @@ def order_approve(*, actor: Any, order: Order, note: str = "", release_reason: s
     )
 
 
-def order_director_approve(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_director_approve(*, actor: User, order: Order, note: str = "") -> Order:
     """Final approval of a large order or one with special terms by the sales director."""
     return perform("order.director_approve", actor=actor, obj=order, note=note)
 
 
-def order_return(*, actor: Any, order: Order, reason: str) -> Order:
+def order_return(*, actor: User, order: Order, reason: str) -> Order:
     """Send the order back to its creator to edit and resubmit; the reason is shown to them."""
     return perform("order.return", actor=actor, obj=order, note=reason)
 
 
-def order_credit_release(*, actor: Any, order: Order, reason: str) -> Order:
+def order_credit_release(*, actor: User, order: Order, reason: str) -> Order:
     """Only a sales manager releases a credit hold, with a reason on the timeline."""
     return perform("order.credit_release", actor=actor, obj=order, note=reason)
 
 
-def order_cancel_request(*, actor: Any, order: Order, reason: str) -> Order:
+def order_cancel_request(*, actor: User, order: Order, reason: str) -> Order:
     """The owner asks to cancel (any state before shipped); a manager decides."""
     return perform("order.cancel_request", actor=actor, obj=order, note=reason)
 
 
-def order_cancel_approve(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_cancel_approve(*, actor: User, order: Order, note: str = "") -> Order:
     """Cancel the order: the warehouse is told, fulfillment releases its stock (a hook)."""
     return perform("order.cancel_approve", actor=actor, obj=order, note=note)
 
 
-def order_cancel_decline(*, actor: Any, order: Order, note: str) -> Order:
+def order_cancel_decline(*, actor: User, order: Order, note: str) -> Order:
     return perform("order.cancel_decline", actor=actor, obj=order, note=note)
 
 
-def order_change(*, actor: Any, order: Order, payload: dict[str, Any], reason: str) -> OrderChange:
+def order_change(*, actor: User, order: Order, payload: dict[str, Any], reason: str) -> OrderChange:
     """Change a confirmed order: at once inside the change window, else a request."""
     return perform("order.change", actor=actor, obj=order, payload=payload, reason=reason)
 
 
 def order_change_decide(
-    *, actor: Any, change: OrderChange, approve: bool, note: str = ""
+    *, actor: User, change: OrderChange, approve: bool, note: str = ""
 ) -> OrderChange:
     """A manager approves (applies) or declines a late change request."""
     return perform("order.change_decide", actor=actor, obj=change, note=note, approve=approve)
 
 
-def order_complete(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_complete(*, actor: User, order: Order, note: str = "") -> Order:
     """Complete an order (after-sales decides when: see ``order.complete``)."""
     return perform("order.complete", actor=actor, obj=order, note=note)
 
 
-def order_archive(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_archive(*, actor: User, order: Order, note: str = "") -> Order:
     """Archive a completed or cancelled order (the month close); read-only after."""
     return perform("order.archive", actor=actor, obj=order, note=note)
 
 
-def order_import_state(*, actor: Any, order: Order, status: str, note: str = "") -> Order:
+def order_import_state(*, actor: User, order: Order, status: str, note: str = "") -> Order:
     """A historical draft enters its recorded ``status`` (one order; the spreadsheet
     importer uses the batch form, ``orders.actions.orders.import_steps``)."""
     return perform("order.import", actor=actor, obj=order, note=note, status=status)

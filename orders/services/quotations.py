@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.dispatch import Signal
 
 from core.actions import perform
@@ -66,7 +67,7 @@ __all__ = [
 quotation_pdf_generated = Signal()  # sender=Quotation, quotation, pdf (bytes), user
 
 
-def quotation_save(*, actor: Any, quotation: Quotation, lines: list[dict[str, Any]]) -> Quotation:
+def quotation_save(*, actor: User, quotation: Quotation, lines: list[dict[str, Any]]) -> Quotation:
     """Create or edit a draft quotation with its lines (a list of dicts: product, quantity,
     unit_price, discount_percent, spec, unit). ``quotation`` carries the form's fields."""
     fields = {name: getattr(quotation, name) for name in EDITABLE_FIELDS}
@@ -78,7 +79,7 @@ def quotation_save(*, actor: Any, quotation: Quotation, lines: list[dict[str, An
 
 def quotation_create(
     *,
-    actor: Any,
+    actor: User,
     customer: Customer,
     valid_until: date,
     lines: list[dict[str, Any]],
@@ -98,7 +99,7 @@ def quotation_create(
     return quotation_save(actor=actor, quotation=quotation, lines=lines)
 
 
-def quotation_submit(*, actor: Any, quotation: Quotation, comment: str = "") -> Quotation:
+def quotation_submit(*, actor: User, quotation: Quotation, comment: str = "") -> Quotation:
     """To the sales supervisor; records now whether the superior must approve too."""
     return perform("quotation.submit", actor=actor, obj=quotation, note=comment)
 
@@ -113,31 +114,31 @@ def quotation_approve_action(quotation: Quotation) -> str:
     return "quotation.approve"
 
 
-def quotation_approve(*, actor: Any, quotation: Quotation, comment: str = "") -> Quotation:
+def quotation_approve(*, actor: User, quotation: Quotation, comment: str = "") -> Quotation:
     """The supervisor's approval (or the superior's, when it is waiting for them)."""
     quotation = Quotation.objects.get(pk=quotation.pk)
     name = quotation_approve_action(quotation)
     return perform(name, actor=actor, obj=quotation, note=comment)
 
 
-def quotation_send_back(*, actor: Any, quotation: Quotation, comment: str) -> Quotation:
+def quotation_send_back(*, actor: User, quotation: Quotation, comment: str) -> Quotation:
     return perform("quotation.send_back", actor=actor, obj=quotation, note=comment)
 
 
-def quotation_accept(*, actor: Any, quotation: Quotation, comment: str = "") -> Quotation:
+def quotation_accept(*, actor: User, quotation: Quotation, comment: str = "") -> Quotation:
     """The customer accepted the approved quotation (within its validity)."""
     return perform("quotation.accept", actor=actor, obj=quotation, note=comment)
 
 
-def quotation_decline(*, actor: Any, quotation: Quotation, comment: str = "") -> Quotation:
+def quotation_decline(*, actor: User, quotation: Quotation, comment: str = "") -> Quotation:
     return perform("quotation.decline", actor=actor, obj=quotation, note=comment)
 
 
-def quotation_convert(*, actor: Any, quotation: Quotation, comment: str = "") -> Order:
+def quotation_convert(*, actor: User, quotation: Quotation, comment: str = "") -> Order:
     """One click: a draft order with the quotation's lines and terms; both keep the link."""
     return perform("quotation.convert", actor=actor, obj=quotation, note=comment)
 
 
-def order_contract_link(*, actor: Any, order: Order, contract: Any | None) -> Order:
+def order_contract_link(*, actor: User, order: Order, contract: Any | None) -> Order:
     """Link ``order`` to the contract it was placed under (or unlink with None)."""
     return perform("order.link_contract", actor=actor, obj=order, contract=contract)

@@ -59,6 +59,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
@@ -698,7 +699,7 @@ class Lookups:
         self.payments = {_norm_word(k): v for k, v in PAYMENT_WORDS.items()} | _labels(PaymentTerms)
 
 
-def _read_header(raw: RawRow, result: RowResult, lookups: Lookups, actor: Any) -> dict[str, Any]:
+def _read_header(raw: RawRow, result: RowResult, lookups: Lookups, actor: User) -> dict[str, Any]:
     """The order-level fields of one row (only those whose column is in the file)."""
     cells = raw.cells
     header: dict[str, Any] = {}
@@ -922,7 +923,7 @@ def _line_differs(line: OrderLine, plan: LinePlan) -> bool:
 
 
 def plan_import(
-    sheet: Sheet, *, actor: Any, progress: Callable[[int], None] | None = None
+    sheet: Sheet, *, actor: User, progress: Callable[[int], None] | None = None
 ) -> ImportPlan:
     """Validate every row and decide what importing it would do. Reads only."""
     lookups = Lookups(sheet)
@@ -945,7 +946,7 @@ def plan_import(
 
 
 def _plan_row(
-    raw: RawRow, result: RowResult, lookups: Lookups, plan: ImportPlan, actor: Any
+    raw: RawRow, result: RowResult, lookups: Lookups, plan: ImportPlan, actor: User
 ) -> None:
     cells = raw.cells
     draft = False
@@ -1308,7 +1309,9 @@ def order_number_counters_bump(*, numbers: Iterable[str]) -> dict[str, int]:
     return highest
 
 
-def _create_missing(plan: ImportPlan, actor: Any) -> tuple[dict[str, Customer], dict[str, Product]]:
+def _create_missing(
+    plan: ImportPlan, actor: User
+) -> tuple[dict[str, Customer], dict[str, Product]]:
     customers: dict[str, Customer] = {}
     new_customers = []
     for key, missing in plan.missing_customers.items():
@@ -1415,7 +1418,7 @@ class ImportRefused(Exception):
 def import_write(
     plan: ImportPlan,
     *,
-    actor: Any,
+    actor: User,
     create_missing: bool,
     source_name: str,
     progress: Callable[[int], None] | None = None,
@@ -1569,7 +1572,7 @@ def import_file(
     data: IO[bytes],
     name: str,
     *,
-    actor: Any,
+    actor: User,
     create_missing: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[ImportPlan, ImportResult | None]:
@@ -1585,7 +1588,7 @@ def import_file(
 # --- import jobs (the preview page and the Celery task use these) --------------------
 
 
-def import_job_create(*, actor: Any, upload: Any) -> ImportJob:
+def import_job_create(*, actor: User, upload: Any) -> ImportJob:
     """Check an upload and keep it as a job; small files are validated at once.
 
     File-level problems (type, size, unreadable content, missing columns) raise
