@@ -19,56 +19,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_helpers import move_content_types
+
 import core.uploads
 
 MODELS = ("contract", "contractamendment", "contractevent")
 
 
-def _content_type_references(apps):
-    """The (model, field name) of every FK to ContentType in the migration state."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if (
-                field.many_to_one
-                and field.concrete
-                and field.related_model is content_type
-                and model._meta.label_lower != "auth.permission"
-            ):
-                yield model, field.name
-
-
-def _move_content_types(apps, schema_editor, source, target):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    db = schema_editor.connection.alias
-    for model in MODELS:
-        old = ContentType.objects.using(db).filter(app_label=source, model=model).first()
-        if old is None:  # a fresh database: post_migrate creates the content types later
-            continue
-        new = ContentType.objects.using(db).filter(app_label=target, model=model).first()
-        if new is None:
-            old.app_label = target
-            old.save(update_fields=["app_label"])
-            continue
-        # Both exist (the target was made by a run of post_migrate in between): keep the
-        # target, move everything that points at the old one onto it.
-        for related, name in _content_type_references(apps):
-            related.objects.using(db).filter(**{name: old}).update(**{name: new})
-        # The old permissions are the ones the role groups hold: they win.
-        kept = Permission.objects.using(db).filter(content_type=old).values("codename")
-        Permission.objects.using(db).filter(content_type=new, codename__in=kept).delete()
-        Permission.objects.using(db).filter(content_type=old).update(content_type=new)
-        old.delete()
-    ContentType.objects.clear_cache()
-
-
 def forwards(apps, schema_editor):
-    _move_content_types(apps, schema_editor, "customers", "contracts")
+    move_content_types(apps, schema_editor, MODELS, source="customers", target="contracts")
 
 
 def backwards(apps, schema_editor):
-    _move_content_types(apps, schema_editor, "contracts", "customers")
+    move_content_types(apps, schema_editor, MODELS, source="contracts", target="customers")
 
 
 class Migration(migrations.Migration):
