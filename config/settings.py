@@ -63,8 +63,12 @@ INSTALLED_APPS = [
     "orders",
     "fulfillment",
     "aftersales",
+    "finance",
+    "customer_portal",
+    "insights",
     "archive",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,9 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("archive/", include("archive.document_urls")),
     path("aftersales/", include("aftersales.urls")),
+    path("finance/", include("finance.urls")),
+    path("c/", include("customer_portal.urls")),
+    path("insights/", include("insights.urls")),
+    path("api/", include("api.urls")),
     path("", include("core.urls")),
 ]

@@ -17,6 +17,9 @@
 
       register_order_badges(key="delivery_date", source=lambda user, order_ids: {...})
 
+* **Order-page panels** — the same for the order page (:func:`register_order_panel`):
+  the customer's side, finance and insights add their part of an order's story.
+
 * **File guards** — a view that serves a stored file asks
   :func:`file_access_allowed` first; the archive app (document register,
   confidentiality, borrowing, access log) answers. With no guard registered
@@ -104,6 +107,44 @@ def customer_timeline_for(user: Any, customer: Any) -> list[TimelineEntry]:
             continue
         entries.extend(panel.timeline(user, customer))
     return entries
+
+
+# --- order-page panels ------------------------------------------------------------
+
+_order_panels: dict[str, CustomerPanel] = {}
+
+
+def register_order_panel(
+    *,
+    key: str,
+    label: Any,
+    template: str,
+    context: Callable[[Any, Any], dict[str, Any] | None],
+    permission: str | None = None,
+    order: int = 100,
+) -> CustomerPanel:
+    """Show ``template`` (rendered with ``context(user, order)``) on the order page, below
+    its lines: how an app above orders (the customer's side, finance, insights) adds to the
+    page. ``context`` returning None hides the panel for that order. Registering the same
+    key again replaces it."""
+    panel = CustomerPanel(key, label, template, context, None, permission, order)  # type: ignore[arg-type]
+    _order_panels[key] = panel
+    return panel
+
+
+def order_panels_for(user: Any, order: Any) -> list[dict[str, Any]]:
+    """The order-page panels ``user`` may see for ``order``, in display order."""
+    rows = []
+    for panel in sorted(_order_panels.values(), key=lambda p: (p.order, p.key)):
+        if panel.permission and not user.has_perm(panel.permission):
+            continue
+        context = panel.context(user, order)
+        if context is None:
+            continue
+        rows.append(
+            {"key": panel.key, "label": panel.label, "template": panel.template, "context": context}
+        )
+    return rows
 
 
 # --- order badges -------------------------------------------------------------------

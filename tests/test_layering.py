@@ -1,7 +1,11 @@
 """The layering of the apps (docs/architecture.md): an app imports only from the apps below it.
 
+    api            (the REST API: calls every app's actions and selectors)
     reports        (reads every app, the archive included; writes only its own table)
     archive        (may import every app below it)
+    insights       (nightly forecasts and scores)
+    customer_portal (the customer's side: signed links)
+    finance        (settlement statements)
     aftersales
     fulfillment
     orders
@@ -34,8 +38,12 @@ LAYERS = (
     "orders",
     "fulfillment",
     "aftersales",
+    "finance",
+    "customer_portal",
+    "insights",
     "archive",
     "reports",
+    "api",
 )
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 IMPORT_FUNCTIONS = {"import_module", "__import__"}

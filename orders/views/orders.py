@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.actions import allowed, refusal
 from core.errors import DomainError, Forbidden, Invalid, user_message
 from core.models import SlaClock
-from core.panels import order_badges_for
+from core.panels import order_badges_for, order_panels_for
 from core.uploads import private_file_response
 from core.web import refused, run_step
 from customers.forms import QuickCustomerForm
@@ -291,6 +291,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders/order_detail.html",
         {
             "order": order,
+            "panels": order_panels_for(user, order),
             "lines": order.lines.select_related("product"),
             "events": order.events.select_related("actor"),
             "attachments": order.attachments.select_related("uploaded_by"),
