@@ -13,11 +13,32 @@ COPY in chunks; rows that follow from order lines (fulfillment and shipment
 lines) are derived in SQL. Columns this module does not know (added by later
 migrations) get a neutral value of their type, so the generator keeps working
 as the schema grows.
+
+The history carries the signal a real business has, so that what the insights
+app learns from it (docs/decisions/0015-learning-from-history.md) can be measured
+against simple baselines in ``bench/backtest.py``:
+
+- a yearly season (a year-end peak, a summer lull, a National Day dip) on a
+  growth trend, and the Spring Festival dip placed by the lunar calendar
+  (``borax``), so it moves between late January and mid February;
+- product popularity with a long tail, a season per product family (pumps sell
+  in summer, cables before year end), a few products launched in the last
+  months and a few never ordered (no history, no suggestion);
+- products that sell together: anchor products pull a companion onto the same
+  order in about half their orders;
+- customers that fade: about one in six orders less and less over 6–15 months,
+  complains more and rates lower, then stops (some are fading now);
+- delivery delays that follow the stock status (short, to produce, with a
+  production plan that slips), hard-to-source products, the region, the
+  carrier and the order size; warehouses serve their regions.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import functools
+import itertools
 import math
 import random
 import sys
@@ -52,6 +73,105 @@ CHANNEL_W = [25, 35, 20, 5, 5, 10]
 TERMS = ["prepaid", "deposit_30", "on_delivery", "net_30", "net_60"]
 CARRIERS = ["顺丰速运", "德邦物流", "中通快运", "京东物流"]
 DIRECTOR_THRESHOLD_CENTS = 1_000_000
+
+
+# --- the signal in the history ------------------------------------------------------
+
+# Yearly season by month (the Spring Festival dip is added by day, below).
+MONTH_SEASON = {
+    1: 1.0,
+    2: 1.0,
+    3: 1.08,
+    4: 1.02,
+    5: 1.0,
+    6: 1.04,
+    7: 0.88,
+    8: 0.86,
+    9: 1.06,
+    10: 0.9,
+    11: 1.15,
+    12: 1.22,
+}
+# Per product family: (amplitude, month of the peak) of a cosine season.
+FAMILY_SEASON = {
+    "泵": (0.45, 7),
+    "阀门": (0.2, 6),
+    "线缆": (0.35, 11),
+    "变频器": (0.25, 3),
+    "电机": (0.1, 9),
+    "控制柜": (0.3, 12),
+    "传感器": (0.0, 1),
+    "轴承": (0.15, 4),
+    "减速机": (0.2, 10),
+    "开关": (0.0, 1),
+}
+# Transit time multiplier by carrier and region; where each region is served from.
+CARRIER_SLOWNESS = {"顺丰速运": 0.8, "德邦物流": 1.0, "中通快运": 1.7, "京东物流": 0.9}
+REGION_SLOWNESS = {
+    "north": 1.0,
+    "northeast": 1.5,
+    "east": 0.8,
+    "central": 1.0,
+    "south": 0.9,
+    "southwest": 1.4,
+    "northwest": 1.9,
+}
+REGION_WAREHOUSE = {
+    "north": 1,
+    "northeast": 1,
+    "east": 1,
+    "central": 1,
+    "south": 2,
+    "southwest": 3,
+    "northwest": 3,
+}
+FAR_REGIONS = ("northeast", "southwest", "northwest")
+
+
+@functools.cache
+def spring_festival(year: int) -> date:
+    """Lunar 1/1 of ``year`` (春节) as a solar date."""
+    from borax.calendars.lunardate import LunarDate
+
+    return LunarDate(year, 1, 1).to_solar_date()
+
+
+def festival_factor(day: date) -> float:
+    """Orders around the Spring Festival: slowing before, almost none in the week, a slow restart."""
+    k = (day - spring_festival(day.year)).days
+    if k > 200:
+        k = (day - spring_festival(day.year + 1)).days
+    elif k < -200:
+        k = (day - spring_festival(day.year - 1)).days
+    if -12 <= k < -4:
+        return 0.7
+    if -4 <= k <= 6:
+        return 0.12
+    if 7 <= k <= 15:
+        return 0.5
+    if 16 <= k <= 25:
+        return 0.85
+    return 1.0
+
+
+def day_weight(day: date, frac: float) -> float:
+    """The relative number of orders created on ``day`` (``frac``: 0 at the start, 1 now)."""
+    weekend = 0.3 if day.weekday() >= 5 else 1.0
+    return (0.6 + 0.8 * frac) * MONTH_SEASON[day.month] * festival_factor(day) * weekend
+
+
+def family_season(family: str, month: int) -> float:
+    amplitude, peak = FAMILY_SEASON.get(family, (0.0, 1))
+    return 1.0 + amplitude * math.cos(2 * math.pi * (month - peak) / 12)
+
+
+def fade_acceptance(t: float, start: float, stop: float) -> float:
+    """The share of a fading customer's orders still placed at time ``t`` (epoch seconds)."""
+    if t < start:
+        return 1.0
+    if t >= stop:
+        return 0.0
+    return (stop - t) / (stop - start)
 
 
 # --- COPY with neutral values for the columns we do not set --------------------------
@@ -170,9 +290,20 @@ class Users:
 
 
 def order_life(
-    rnd: random.Random, created: datetime, *, service: bool, big: bool, owner: int, users: Users
+    rnd: random.Random,
+    created: datetime,
+    *,
+    service: bool,
+    big: bool,
+    owner: int,
+    users: Users,
+    extra_hours: dict[str, float] | None = None,
 ) -> list[Step]:
-    """Every step the order will take, with times; cut at "now" by the caller."""
+    """Every step the order will take, with times; cut at "now" by the caller.
+
+    ``extra_hours`` lengthens the step into a state (preparation of a short order,
+    transit to a far region).
+    """
     steps: list[Step] = []
     at = created
     path = SERVICE_PATH if service else GOODS_PATH
@@ -197,7 +328,10 @@ def order_life(
     def add(action: str, src: str, dst: str) -> None:
         nonlocal at
         low, high = STEP_HOURS[dst]
-        at = at + timedelta(hours=rnd.uniform(low, high))
+        hours = rnd.uniform(low, high)
+        if extra_hours and dst in extra_hours:
+            hours += extra_hours[dst]
+        at = at + timedelta(hours=hours)
         steps.append(Step(action, src, dst, at, who[dst]))
 
     fate = rnd.random()
@@ -293,17 +427,6 @@ def _make_users() -> Users:
     return Users(by_role)
 
 
-def _month_weights(start: date, months: int) -> list[float]:
-    # The company grows: the last months take about 2.3 times the first months' orders,
-    # with a dip at Chinese New Year (February) and a peak before year end.
-    weights = []
-    for i in range(months):
-        month = (start.month - 1 + i) % 12 + 1
-        season = {2: 0.7, 11: 1.15, 12: 1.2}.get(month, 1.0)
-        weights.append((0.6 + 0.8 * i / max(months - 1, 1)) * season)
-    return weights
-
-
 def generate(*, orders: int, customers: int, products: int, seed: int, years: int = 5) -> dict:
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
@@ -340,12 +463,14 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
         product_rows = []
         prices: list[int] = []
         kinds: list[str] = []
+        families: list[str] = []
         for pid in range(1, products + 1):
             kind = "service" if pid % 25 == 0 else "goods"
             cents = int(math.exp(rnd.uniform(math.log(2_000), math.log(3_000_000))))
             prices.append(cents)
             kinds.append(kind)
             noun = "安装服务" if kind == "service" else rnd.choice(NOUNS)
+            families.append(noun)
             product_rows.append(
                 (
                     pid,
@@ -380,8 +505,41 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
         )
         goods_ids = [i + 1 for i, k in enumerate(kinds) if k == "goods"]
         service_ids = [i + 1 for i, k in enumerate(kinds) if k == "service"]
+        # Popularity: a long tail (rank ** -0.7, ranks shuffled over the ids); 1 % of
+        # the goods are never ordered, 3 % were launched in the last four months.
+        ranks = list(range(1, len(goods_ids) + 1))
+        rnd.shuffle(ranks)
+        popularity = {pid: rank**-0.7 for pid, rank in zip(goods_ids, ranks, strict=True)}
+        launched_month: dict[int, int] = {}  # pid -> index of its first month
+        for pid in goods_ids:
+            fate = rnd.random()
+            if fate < 0.01:
+                popularity[pid] = 0.0
+            elif fate < 0.04:
+                launched_month[pid] = years * 12 - rnd.randrange(0, 4)
+        hard_to_source = {pid for pid in goods_ids if rnd.random() < 0.12}
+        # Products that sell together: popular anchors pull a companion onto the order.
+        by_popularity = sorted(goods_ids, key=lambda pid: -popularity[pid])
+        companions: dict[int, tuple[int, float]] = {}
+        for anchor in rnd.sample(by_popularity[:800], min(150, len(by_popularity) // 4)):
+            partner = rnd.choice(by_popularity[:2000])
+            if partner != anchor and popularity[partner] > 0:
+                companions[anchor] = (partner, rnd.uniform(0.35, 0.75))
+        stats["bundles"] = len(companions)
+        total_popularity = sum(popularity.values())
 
         managers = users.by_role["account_manager"]
+        customer_region = [""] + [rnd.choice(REGIONS) for _ in range(customers)]
+        customer_carrier = [""] + [rnd.choice(CARRIERS) for _ in range(customers)]
+        # Customers that fade: fewer and fewer orders over 6–15 months, then none.
+        start_ts = datetime(today.year - years, today.month, 1, tzinfo=UTC).timestamp()
+        now_ts = now.timestamp()
+        fade: dict[int, tuple[float, float]] = {}
+        for cid in range(1, customers + 1):
+            if rnd.random() < 0.17:
+                stop = rnd.uniform(start_ts + 540 * 86400, now_ts + 300 * 86400)
+                fade[cid] = (stop - rnd.uniform(180, 450) * 86400, stop)
+        stats["fading_customers"] = len(fade)
         load.copy(
             "customers_customer",
             [
@@ -405,7 +563,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                     f"C{cid:06d}",
                     f"{rnd.choice(CITIES)}{rnd.choice(NOUNS)}客户{cid}有限公司",
                     f"91{cid:016d}",
-                    rnd.choice(REGIONS),
+                    customer_region[cid],
                     rnd.choice(INDUSTRIES),
                     "qualified" if rnd.random() < 0.95 else "pending",
                     _cents(rnd.choice([50_000_00, 200_000_00, 1_000_000_00])),
@@ -425,11 +583,32 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
             ["id", "code", "name", "city", "is_active", "manager_id"],
             [(*w, True, users.by_role["warehouse"][0]) for w in warehouses],
         )
+        # Stock available covers 0–10 weeks of the product's recent demand at that
+        # warehouse (about 1.4 lines of 30 units per 100 orders a week, by share) and
+        # 60–240 units more; what the open orders reserve is on hand on top of it.
+        weekly_lines = orders / (years * 52) * 3.1 * 1.4
+        warehouse_share = {1: 0.57, 2: 0.14, 3: 0.29}
+
+        def stock_row(n: int, wid: int, pid: int) -> tuple:
+            weekly = weekly_lines * popularity[pid] / total_popularity * warehouse_share[wid] * 30
+            # Never quite empty: the benchmarks confirm stock for 50 orders of one template.
+            on_hand = int(weekly * rnd.uniform(0, 10)) + rnd.randrange(60, 240)
+            in_transit = int(weekly * rnd.uniform(1, 4)) if rnd.random() < 0.3 else 0
+            return (n, wid, pid, on_hand, 0, in_transit, int(weekly * rnd.choice([0, 1, 2])))
+
         load.copy(
             "fulfillment_stocklevel",
-            ["id", "warehouse_id", "product_id", "on_hand", "reserved", "safety_stock"],
+            [
+                "id",
+                "warehouse_id",
+                "product_id",
+                "on_hand",
+                "reserved",
+                "in_transit",
+                "safety_stock",
+            ],
             (
-                (n, wid, pid, rnd.randrange(0, 5_000), 0, rnd.choice([0, 10, 50]))
+                stock_row(n, wid, pid)
                 for n, (wid, pid) in enumerate(
                     ((w, p) for w in (1, 2, 3) for p in goods_ids), start=1
                 )
@@ -440,9 +619,16 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
         rnd.shuffle(customer_ids)
 
         # --- orders, month by month ---------------------------------------------------
-        weights = _month_weights(first_month, months)
-        # The current month holds only the days so far.
-        weights[-1] *= today.day / 30
+        # Orders per day: trend × yearly season × Spring Festival × weekday.
+        all_days = [first_month + timedelta(days=i) for i in range((today - first_month).days + 1)]
+        span = max(len(all_days) - 1, 1)
+        day_w = {d: day_weight(d, i / span) for i, d in enumerate(all_days)}
+        weights = []
+        month_start = first_month
+        for _m in range(months):
+            nxt = date(month_start.year + month_start.month // 12, month_start.month % 12 + 1, 1)
+            weights.append(sum(w for d, w in day_w.items() if month_start <= d < nxt))
+            month_start = nxt
         total_w = sum(weights)
         per_month = [int(orders * w / total_w) for w in weights]
         per_month[-1] += orders - sum(per_month)
@@ -450,7 +636,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
         stats["busiest_month"] = None
 
         ids = {"order": 0, "line": 0, "event": 0, "clock": 0, "ful": 0, "ship": 0}
-        ids.update({"acc": 0, "visit": 0, "ticket": 0})
+        ids.update({"acc": 0, "visit": 0, "ticket": 0, "progress": 0})
         counters: dict[str, int] = {}
         buffers: dict[str, list[tuple]] = {}
         columns = {
@@ -547,6 +733,18 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                 "shipped_by_id",
                 "warehouse_id",
             ],
+            "fulfillment_progressentry": [
+                "id",
+                "order_id",
+                "stage",
+                "owner_id",
+                "planned_start",
+                "planned_end",
+                "actual_start",
+                "actual_end",
+                "recorded_by_id",
+                "created_at",
+            ],
             "aftersales_acceptance": [
                 "id",
                 "order_id",
@@ -598,36 +796,65 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
         status_counts: dict[str, int] = {}
         open_clocks = 0
         month_start = first_month
-        for n_month in per_month:
-            days_in_month = (
-                date(month_start.year + month_start.month // 12, month_start.month % 12 + 1, 1)
-                - month_start
-            ).days
-            if month_start.year == today.year and month_start.month == today.month:
-                days_in_month = max(today.day, 1)
-            created_list = sorted(
-                datetime(month_start.year, month_start.month, 1, tzinfo=UTC)
-                + timedelta(seconds=rnd.uniform(0, days_in_month * 86400 - 1))
-                for _ in range(n_month)
+        for month_index, n_month in enumerate(per_month):
+            next_month = date(
+                month_start.year + month_start.month // 12, month_start.month % 12 + 1, 1
             )
+            month_days = [d for d in all_days if month_start <= d < next_month]
+            created_list = sorted(
+                datetime(d.year, d.month, d.day, tzinfo=UTC)
+                + timedelta(seconds=rnd.uniform(0, 86399))
+                for d in rnd.choices(month_days, [day_w[d] for d in month_days], k=n_month)
+            )
+            # The month's product pick: popularity × the family's season, launched products only.
+            goods_cum = list(
+                itertools.accumulate(
+                    popularity[pid] * family_season(families[pid - 1], month_start.month)
+                    if launched_month.get(pid, 0) <= month_index
+                    else 0.0
+                    for pid in goods_ids
+                )
+            )
+            goods_top = goods_cum[-1]
             for created in created_list:
                 if created > now:
                     created = now - timedelta(minutes=rnd.uniform(1, 600))
                 ids["order"] += 1
                 oid = ids["order"]
                 service = rnd.random() < 0.06
-                customer = rnd.choice(customer_ids)
-                if rnd.random() < 0.6:
-                    # Most orders come from the regular accounts: a skewed pick in which
-                    # the biggest account holds about 0.4 % of all orders.
-                    customer = customer_ids[int(customers * rnd.random() ** 2)]
+                created_ts = created.timestamp()
+                for _try in range(8):
+                    customer = rnd.choice(customer_ids)
+                    if rnd.random() < 0.6:
+                        # Most orders come from the regular accounts: a skewed pick in which
+                        # the biggest account holds about 0.4 % of all orders.
+                        customer = customer_ids[int(customers * rnd.random() ** 2)]
+                    fading = fade.get(customer)
+                    if fading is None or rnd.random() < fade_acceptance(created_ts, *fading):
+                        break
+                fading = fade.get(customer)
+                declining = fading is not None and created_ts >= fading[0]
                 owner = rnd.choice(assistants)
                 n_lines = 1 if service else min(8, max(1, int(rnd.expovariate(1 / 3.0)) + 1))
                 total = 0
-                pool = service_ids if service else goods_ids
-                for position in range(1, n_lines + 1):
+                if service:
+                    picks = [rnd.choice(service_ids)]
+                else:
+                    picks = []
+                    while len(picks) < n_lines:
+                        pid = goods_ids[bisect.bisect_right(goods_cum, rnd.random() * goods_top)]
+                        if pid in picks:
+                            continue
+                        picks.append(pid)
+                        pair = companions.get(pid)
+                        if pair and pair[0] not in picks and rnd.random() < pair[1]:
+                            picks.append(pair[0])
+                            n_lines = max(n_lines, len(picks))
+                    n_lines = min(len(picks), 9)
+                    picks = picks[:n_lines]
+                hard = any(pid in hard_to_source for pid in picks)
+                for position, pid in enumerate(picks, start=1):
                     ids["line"] += 1
-                    pid = rnd.choice(pool)
                     qty = rnd.randrange(1, 5) if service else rnd.randrange(1, 60)
                     discount = rnd.choice((0, 0, 0, 5, 10))
                     price = prices[pid - 1]
@@ -646,7 +873,41 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                         )
                     )
                 big = total > DIRECTOR_THRESHOLD_CENTS
-                life = order_life(rnd, created, service=service, big=big, owner=owner, users=users)
+                # Delivery: the stock status, a slipping production plan, the region,
+                # the carrier and the order size decide how long it takes.
+                region = customer_region[customer]
+                carrier = customer_carrier[customer] if rnd.random() < 0.8 else rnd.choice(CARRIERS)
+                roll = rnd.random()
+                if hard:
+                    stock_status = (
+                        "in_stock" if roll < 0.35 else "short" if roll < 0.7 else "to_produce"
+                    )
+                else:
+                    stock_status = (
+                        "in_stock" if roll < 0.7 else "short" if roll < 0.85 else "to_produce"
+                    )
+                plan_days = slip_days = 0
+                extra: dict[str, float] = {}
+                if not service:
+                    prep = 6.0 * n_lines
+                    if stock_status == "short":
+                        prep += rnd.uniform(48, 400) * (1.5 if hard else 1.0)
+                    elif stock_status == "to_produce":
+                        plan_days = rnd.randrange(4, 15)
+                        slip_days = 0 if rnd.random() < 0.55 else rnd.randrange(1, 14)
+                        prep += (plan_days + slip_days) * 24 - 100
+                    extra["ready_to_ship"] = prep
+                    slowness = CARRIER_SLOWNESS[carrier] * REGION_SLOWNESS[region]
+                    extra["delivered"] = rnd.uniform(24, 110) * (slowness - 1)
+                life = order_life(
+                    rnd,
+                    created,
+                    service=service,
+                    big=big,
+                    owner=owner,
+                    users=users,
+                    extra_hours=extra,
+                )
                 life = [s for s in life if s.at <= now]
                 # Completed orders are archived with their month (cancelled ones too).
                 if life and life[-1].dst in ("completed", "cancelled"):
@@ -810,16 +1071,35 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                         (
                             ids["ful"],
                             oid,
-                            rnd.choice((1, 1, 2, 3)),
+                            REGION_WAREHOUSE[region]
+                            if rnd.random() < 0.9
+                            else rnd.choice((1, 2, 3)),
                             stock.actor if stock else users.pick(rnd, "warehouse"),
                             confirmed.at,
-                            rnd.choice(("in_stock", "in_stock", "short", "to_produce"))
-                            if stock
-                            else "",
+                            stock_status if stock else "",
                             requested if stock else None,
                             stock.at if stock else None,
                             stock.actor if stock else None,
                             requested if stock else None,
+                        )
+                    )
+                stock = reached.get("preparing")
+                if plan_days and stock is not None:
+                    ready = reached.get("ready_to_ship")
+                    plan_start = stock.at.date()
+                    ids["progress"] += 1
+                    buffers["fulfillment_progressentry"].append(
+                        (
+                            ids["progress"],
+                            oid,
+                            "production",
+                            stock.actor,
+                            plan_start,
+                            plan_start + timedelta(days=plan_days),
+                            plan_start,
+                            ready.at.date() if ready else None,
+                            stock.actor,
+                            stock.at,
                         )
                     )
                 shipped = reached.get("shipped")
@@ -830,7 +1110,7 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                             ids["ship"],
                             oid,
                             1,
-                            rnd.choice(CARRIERS),
+                            carrier,
                             rnd.choice(("express", "ltl", "ftl")),
                             f"SF{oid:012d}",
                             (shipped.at + timedelta(days=rnd.randrange(1, 6))).date(),
@@ -861,14 +1141,17 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
                             rnd.choice(("phone", "visit", "wechat")),
                             completed.at.date(),
                             _person(rnd),
-                            rnd.choices((1, 2, 3, 4, 5), (2, 3, 10, 40, 45))[0],
+                            rnd.choices(
+                                (1, 2, 3, 4, 5),
+                                (10, 20, 30, 25, 15) if declining else (2, 3, 10, 40, 45),
+                            )[0],
                             "",
                             completed.at,
                             completed.actor,
                         )
                     )
                 delivered = reached.get("delivered")
-                if delivered is not None and rnd.random() < 0.03:
+                if delivered is not None and rnd.random() < (0.15 if declining else 0.03):
                     ids["ticket"] += 1
                     opened = delivered.at + timedelta(days=rnd.uniform(1, 20))
                     if opened < now:
@@ -932,6 +1215,22 @@ def generate(*, orders: int, customers: int, products: int, seed: int, years: in
             """
         )
         load.counts["fulfillment_shipmentline"] = cur.rowcount
+        # What the open orders hold is reserved on the stock levels.
+        cur.execute(
+            """
+            UPDATE fulfillment_stocklevel s
+            SET reserved = r.qty, on_hand = s.on_hand + r.qty
+            FROM (
+                SELECT f.warehouse_id, l.product_id, sum(fl.reserved) AS qty
+                FROM fulfillment_fulfillmentline fl
+                JOIN fulfillment_orderfulfillment f ON f.id = fl.fulfillment_id
+                JOIN orders_orderline l ON l.id = fl.order_line_id
+                WHERE fl.reserved > 0
+                GROUP BY 1, 2
+            ) r
+            WHERE s.warehouse_id = r.warehouse_id AND s.product_id = r.product_id
+            """
+        )
         # Open clocks that fell due before today were seen by the scanner back then:
         # warned, reported and escalated, as a running portal leaves them.
         cur.execute(SCANNED_SQL)
