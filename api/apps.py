@@ -7,3 +7,10 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        # Outbound webhooks: hooks on the apps' actions, the outbox handler, grants, admin
+        # (api/webhooks/__init__.py; registries only).
+        from api import webhooks
+
+        webhooks.register()

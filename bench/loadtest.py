@@ -37,7 +37,14 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
+def run_load_test(
+    *,
+    users: int,
+    seconds: int,
+    workers: int,
+    locustfile: str = "locustfile.py",
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -68,6 +75,7 @@ def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
             "DB_CONN_MAX_AGE": "600",
             # The database this process uses (the test database in the CI smoke run).
             "PORTAL_DB_NAME": str(connection.settings_dict["NAME"]),
+            **(extra_env or {}),
         }
     )
     bin_dir = Path(sys.executable).parent
@@ -90,7 +98,8 @@ def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
     )
     out = Path(tempfile.mkdtemp(prefix="bench-locust-"))
     try:
-        _wait_for(f"http://127.0.0.1:{PORT}/healthz")
+        # A loaded machine takes half a minute to import the project in every worker.
+        _wait_for(f"http://127.0.0.1:{PORT}/healthz", timeout=120)
         locust = shutil.which("locust", path=str(bin_dir))
         if locust is None:
             raise RuntimeError("locust is not installed: pip install -e '.[dev]'")
@@ -98,7 +107,7 @@ def run_load_test(*, users: int, seconds: int, workers: int) -> dict[str, Any]:
             [
                 locust,
                 "-f",
-                str(ROOT / "bench" / "locustfile.py"),
+                str(ROOT / "bench" / locustfile),
                 "--headless",
                 "-u",
                 str(users),
