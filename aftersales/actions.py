@@ -36,6 +36,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from aftersales.exceptions import (
     MSG_ACCEPTANCE_REQUIRED,
@@ -73,6 +74,7 @@ from aftersales.models import (
     TicketResponse,
     TicketSource,
     TicketStatus,
+    VisitMethod,
 )
 from aftersales.predicates import (
     may_cancel_replacement,
@@ -88,6 +90,7 @@ from aftersales.predicates import (
 from aftersales.selectors import completion_blockers
 from core import roles
 from core.actions import Step, action, on, perform
+from core.messages import MessageLike, Msg, date_param
 from core.models import SlaClock, SlaKind
 from core.people import person_name
 from core.services import notify_users, sla_clock_cancel, sla_clock_meet, sla_clock_start
@@ -125,11 +128,28 @@ class LineInput:
 
 
 # --- helpers --------------------------------------------------------------------------------
-def _note(step: Step[Any], action_name: str, text: str, kind: str = OrderEventKind.NOTE) -> None:
-    """What the order's timeline says about this step (one row, written by the engine)."""
+def _staff(actor: Any) -> User | None:
+    """The user to record as having done a step, or None when the customer did it online
+    (customer_portal's link actor is no user: the timeline names the contact)."""
+    return actor if isinstance(actor, User) else None
+
+
+def _by_customer(step: Step[Any]) -> None:
+    """A step the customer took online: its timeline row keeps who (contact, link, IP,
+    browser, time), as every customer step does (customer_portal)."""
+    record = getattr(step.actor, "record", None)
+    if _staff(step.actor) is None and callable(record):
+        step.payload.setdefault("customer", record())
+
+
+def _note(
+    step: Step[Any], action_name: str, text: MessageLike, kind: str = OrderEventKind.NOTE
+) -> None:
+    """What the order's timeline says about this step (one row, written by the engine):
+    a language-neutral message (core.messages), rendered in each reader's language."""
     step.event_action = action_name
     step.event_kind = kind
-    step.note = text
+    step.set_note(text)
 
 
 def _account_manager(order: Order) -> Any:
@@ -275,7 +295,7 @@ def acceptance_record(step: Step[Order]) -> Acceptance:
         signed_on=signed_on,
         receipt_name=safe_original_name(receipt.name or "receipt"),
         note=step.note,
-        recorded_by=step.actor,
+        recorded_by=_staff(step.actor),
     )
     acceptance.receipt.save(receipt.name or "receipt.pdf", receipt, save=False)
     acceptance.full_clean(exclude=["receipt"])
@@ -292,14 +312,13 @@ def acceptance_record(step: Step[Order]) -> Acceptance:
             with_issue.append((line, item))
 
     rejected = sum(item.result == LineResult.REJECTED for item in lines)
-    summary = _(
-        "Signed by %(signer)s on %(date)s; %(issues)s issue(s), %(rejected)s line(s) rejected."
-    ) % {
-        "signer": signer,
-        "date": signed_on.isoformat(),
-        "issues": len(with_issue),
-        "rejected": rejected,
-    }
+    summary = Msg(
+        _l("Signed by %(signer)s on %(date)s; %(issues)s issue(s), %(rejected)s line(s) rejected."),
+        signer=signer,
+        date=date_param(signed_on),
+        issues=len(with_issue),
+        rejected=rejected,
+    )
     perform("aftersales.accept", actor=step.actor, obj=order, note=summary)
     for line, item in with_issue:
         issue = perform(
@@ -323,8 +342,11 @@ def acceptance_record(step: Step[Order]) -> Acceptance:
     if with_issue:
         notify_users(
             [_escalation_manager()],
-            title=_("Order %(number)s accepted with %(count)s issue(s)")
-            % {"number": order.number, "count": len(with_issue)},
+            title=Msg(
+                _l("Order %(number)s accepted with %(count)s issue(s)"),
+                number=order.number,
+                count=len(with_issue),
+            ),
             body=order.customer.name,
             target=order,
         )
@@ -343,6 +365,7 @@ def accept(step: Step[Order]) -> None:
     order = step.obj
     if not Acceptance.objects.filter(order=order).exists():
         raise AftersalesError(MSG_ACCEPTANCE_REQUIRED, code="no_acceptance")
+    _by_customer(step)
     step.transition()
     sla_clock_start(
         target=order,
@@ -350,7 +373,7 @@ def accept(step: Step[Order]) -> None:
         owner=_account_manager(order),
         working_days=FOLLOWUP_WORKING_DAYS,
         escalate_to=_escalation_manager(),
-        note=_("Follow-up visit within 3 working days of acceptance."),
+        note=Msg(_l("Follow-up visit within 3 working days of acceptance.")),
     )
 
 
@@ -366,6 +389,7 @@ def issue_report(step: Step[AcceptanceIssue]) -> AcceptanceIssue:
     ``obj`` is the order; params: ``line`` (AcceptanceLine), ``issue_type``,
     ``description``, ``photos``."""
     line: AcceptanceLine = step.params["line"]
+    _by_customer(step)
     if line.acceptance.order_id != step.root.pk:
         raise AftersalesError(_("Unknown order line."), code="unknown_line")
     issue = AcceptanceIssue(
@@ -377,16 +401,16 @@ def issue_report(step: Step[AcceptanceIssue]) -> AcceptanceIssue:
     issue.full_clean()
     issue.save()
     for upload in step.params.get("photos") or []:
-        _photo_save(issue=issue, upload=upload, actor=step.actor)
+        _photo_save(issue=issue, upload=upload, actor=_staff(step.actor))
     _note(
         step,
         "acceptance_issue",
-        _("Acceptance issue (%(type)s) %(line)s: %(description)s")
-        % {
-            "type": issue.get_issue_type_display(),
-            "line": str(line.order_line.product),
-            "description": issue.description,
-        },
+        Msg(
+            _l("Acceptance issue (%(type)s) %(line)s: %(description)s"),
+            type=IssueType(issue.issue_type),
+            line=str(line.order_line.product),
+            description=issue.description,
+        ),
     )
     return issue
 
@@ -412,6 +436,10 @@ def ticket_open(step: Step[Order]) -> AftersalesTicket:
     if owner is not None and not roles.has_role(owner, roles.AFTERSALES):
         raise AftersalesError(MSG_NOT_AFTERSALES, code="owner")
     sequence = AftersalesTicket.objects.filter(order=order).count() + 1
+    _by_customer(step)
+    # Opened by the customer online: no one of the staff to fall back on but the order's
+    # account manager (or its sales owner) when no one has the after-sales role.
+    fallback = _staff(step.actor) or _account_manager(order) or order.owner
     ticket = AftersalesTicket(
         number=f"{order.number or order.pk}-S{sequence:02d}",
         order=order,
@@ -420,8 +448,8 @@ def ticket_open(step: Step[Order]) -> AftersalesTicket:
         kind=step.params["kind"],
         description=description,
         customer_request=step.params.get("customer_request") or "",
-        owner=owner or _default_ticket_owner(step.actor),
-        opened_by=step.actor,
+        owner=owner or _default_ticket_owner(fallback),
+        opened_by=_staff(step.actor),
     )
     ticket.full_clean(exclude=["status"])  # the transitions own it (protected)
     ticket.save()
@@ -431,18 +459,24 @@ def ticket_open(step: Step[Order]) -> AftersalesTicket:
         owner=ticket.owner,
         hours=RESPONSE_HOURS,
         escalate_to=_escalation_manager(),
-        note=_("Respond to the customer within 24 hours."),
+        note=Msg(_l("Respond to the customer within 24 hours.")),
     )
     _note(
         step,
         "ticket_opened",
-        _("After-sales ticket %(number)s opened (%(kind)s): %(description)s")
-        % {"number": ticket.number, "kind": ticket.get_kind_display(), "description": description},
+        Msg(
+            _l("After-sales ticket %(number)s opened (%(kind)s): %(description)s"),
+            number=ticket.number,
+            kind=TicketKind(ticket.kind),
+            description=description,
+        ),
     )
     notify_users(
         [ticket.owner],
-        title=_("After-sales ticket %(number)s: please respond within 24 hours")
-        % {"number": ticket.number},
+        title=Msg(
+            _l("After-sales ticket %(number)s: please respond within 24 hours"),
+            number=ticket.number,
+        ),
         body=description,
         target=order,
     )
@@ -469,12 +503,15 @@ def ticket_assign(step: Step[AftersalesTicket]) -> AftersalesTicket:
     _note(
         step,
         "ticket_assigned",
-        _("Ticket %(number)s handed to %(owner)s.")
-        % {"number": ticket.number, "owner": person_name(owner)},
+        Msg(
+            _l("Ticket %(number)s handed to %(owner)s."),
+            number=ticket.number,
+            owner=person_name(owner),
+        ),
     )
     notify_users(
         [owner],
-        title=_("After-sales ticket %(number)s is now yours") % {"number": ticket.number},
+        title=Msg(_l("After-sales ticket %(number)s is now yours"), number=ticket.number),
         body=ticket.description,
         target=ticket.order,
     )
@@ -495,7 +532,7 @@ def _set_promised_date(ticket: AftersalesTicket, promised: date) -> None:
         owner=ticket.owner,
         due_at=_end_of_day(promised),
         escalate_to=_escalation_manager(),
-        note=_("Resolve by the date promised to the customer."),
+        note=Msg(_l("Resolve by the date promised to the customer.")),
     )
 
 
@@ -547,8 +584,12 @@ def ticket_respond(step: Step[AftersalesTicket]) -> TicketResponse:
     _note(
         step,
         "ticket_response",
-        _("Ticket %(number)s (%(kind)s): %(text)s")
-        % {"number": ticket.number, "kind": ticket.get_kind_display(), "text": text},
+        Msg(
+            _l("Ticket %(number)s (%(kind)s): %(text)s"),
+            number=ticket.number,
+            kind=TicketKind(ticket.kind),
+            text=text,
+        ),
     )
     return response
 
@@ -580,8 +621,12 @@ def repair_record(step: Step[AftersalesTicket]) -> RepairRecord:
     _note(
         step,
         "repair_record",
-        _("Repair on ticket %(number)s by %(technician)s: %(result)s")
-        % {"number": ticket.number, "technician": record.technician, "result": record.result},
+        Msg(
+            _l("Repair on ticket %(number)s by %(technician)s: %(result)s"),
+            number=ticket.number,
+            technician=record.technician,
+            result=record.result,
+        ),
     )
     return record
 
@@ -640,13 +685,19 @@ def replacement_plan(step: Step[AftersalesTicket]) -> ReplacementShipment:
     _note(
         step,
         "replacement_planned",
-        _("Replacement for ticket %(number)s planned: %(label)s")
-        % {"number": ticket.number, "label": label},
+        Msg(
+            _l("Replacement for ticket %(number)s planned: %(label)s"),
+            number=ticket.number,
+            label=label,
+        ),
     )
     notify_users(
         _logistics_people(),
-        title=_("Replacement to ship for %(customer)s (ticket %(number)s)")
-        % {"customer": step.root.customer.name, "number": ticket.number},
+        title=Msg(
+            _l("Replacement to ship for %(customer)s (ticket %(number)s)"),
+            customer=step.root.customer.name,
+            number=ticket.number,
+        ),
         body=label,
         target=replacement,
     )
@@ -685,21 +736,23 @@ def replacement_ship(step: Step[ReplacementShipment]) -> ReplacementShipment:
     _note(
         step,
         "replacement_shipped",
-        _(
-            "Replacement for ticket %(number)s shipped (%(label)s): %(carrier)s %(tracking)s, ETA %(eta)s"
-        )
-        % {
-            "number": ticket.number,
-            "label": label,
-            "carrier": replacement.carrier,
-            "tracking": replacement.tracking_number,
-            "eta": replacement.eta.isoformat() if replacement.eta else "—",
-        },
+        Msg(
+            _l(
+                "Replacement for ticket %(number)s shipped (%(label)s): %(carrier)s %(tracking)s, ETA %(eta)s"
+            ),
+            number=ticket.number,
+            label=label,
+            carrier=replacement.carrier,
+            tracking=replacement.tracking_number,
+            eta=date_param(replacement.eta) if replacement.eta else "—",
+        ),
     )
     notify_users(
         [_account_manager(step.root), ticket.owner],
-        title=_("Replacement for ticket %(number)s is on its way: confirm its receipt")
-        % {"number": ticket.number},
+        title=Msg(
+            _l("Replacement for ticket %(number)s is on its way: confirm its receipt"),
+            number=ticket.number,
+        ),
         body=f"{label} · {replacement.carrier} {replacement.tracking_number}",
         target=replacement,
     )
@@ -743,19 +796,21 @@ def replacement_arrive(step: Step[ReplacementShipment]) -> ReplacementShipment:
     _note(
         step,
         "replacement_arrived",
-        _("Replacement for ticket %(number)s received by %(person)s on %(date)s (%(label)s).")
-        % {
-            "number": ticket.number,
-            "person": received_by,
-            "date": received_on.isoformat(),
-            "label": replacement_label(replacement),
-        },
+        Msg(
+            _l("Replacement for ticket %(number)s received by %(person)s on %(date)s (%(label)s)."),
+            number=ticket.number,
+            person=received_by,
+            date=date_param(received_on),
+            label=replacement_label(replacement),
+        ),
         kind=OrderEventKind.CONTACT,
     )
     notify_users(
         [ticket.owner],
-        title=_("The customer received the replacement for ticket %(number)s")
-        % {"number": ticket.number},
+        title=Msg(
+            _l("The customer received the replacement for ticket %(number)s"),
+            number=ticket.number,
+        ),
         body=replacement_label(replacement),
         target=ticket,
     )
@@ -785,14 +840,20 @@ def replacement_cancel(step: Step[ReplacementShipment]) -> ReplacementShipment:
     _note(
         step,
         "replacement_cancelled",
-        _("Replacement for ticket %(number)s cancelled (%(label)s): %(reason)s")
-        % {"number": ticket.number, "label": replacement_label(replacement), "reason": reason},
+        Msg(
+            _l("Replacement for ticket %(number)s cancelled (%(label)s): %(reason)s"),
+            number=ticket.number,
+            label=replacement_label(replacement),
+            reason=reason,
+        ),
     )
     if was_planned:
         notify_users(
             _logistics_people(),
-            title=_("Replacement for ticket %(number)s is cancelled: do not ship it")
-            % {"number": ticket.number},
+            title=Msg(
+                _l("Replacement for ticket %(number)s is cancelled: do not ship it"),
+                number=ticket.number,
+            ),
             body=reason,
             target=replacement,
         )
@@ -843,16 +904,21 @@ def ticket_resolve(step: Step[AftersalesTicket]) -> AftersalesTicket:
     ticket.resolved_by = step.actor
     ticket.full_clean(exclude=["status"])  # the transitions own it (protected)
     step.transition()
-    note = _("Ticket %(number)s resolved: %(resolution)s") % {
-        "number": ticket.number,
-        "resolution": resolution,
-    }
+    note = Msg(
+        _l("Ticket %(number)s resolved: %(resolution)s"),
+        number=ticket.number,
+        resolution=resolution,
+    )
     if ticket.refund_amount is not None:
-        note += " " + _("Refund: %(amount)s CNY.") % {"amount": ticket.refund_amount}
+        note = Msg(
+            "%(resolved)s %(refund)s",
+            resolved=note,
+            refund=Msg(_l("Refund: %(amount)s CNY."), amount=ticket.refund_amount),
+        )
     _note(step, "ticket_resolved", note)
     notify_users(
         [_account_manager(step.root)],
-        title=_("After-sales ticket %(number)s is resolved") % {"number": ticket.number},
+        title=Msg(_l("After-sales ticket %(number)s is resolved"), number=ticket.number),
         body=resolution,
         target=step.root,
     )
@@ -877,6 +943,7 @@ def ticket_rate(step: Step[AftersalesTicket]) -> AftersalesTicket:
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": [_("The rating is from 1 to 5.")]})
     comment = step.params.get("comment") or ""
+    _by_customer(step)
     ticket.rating = rating
     ticket.rating_comment = comment
     ticket.rated_at = timezone.now()
@@ -884,8 +951,12 @@ def ticket_rate(step: Step[AftersalesTicket]) -> AftersalesTicket:
     _note(
         step,
         "ticket_rated",
-        _("Customer rated ticket %(number)s %(rating)s/5. %(comment)s")
-        % {"number": ticket.number, "rating": rating, "comment": comment},
+        Msg(
+            _l("Customer rated ticket %(number)s %(rating)s/5. %(comment)s"),
+            number=ticket.number,
+            rating=rating,
+            comment=comment,
+        ),
     )
     return ticket
 
@@ -917,27 +988,33 @@ def visit_log(step: Step[Order]) -> FollowUpVisit:
         suggestions=params.get("suggestions") or "",
         new_demand=bool(params.get("new_demand")),
         new_demand_note=params.get("new_demand_note") or "",
-        visited_by=step.actor,
+        visited_by=_staff(step.actor),
     )
+    _by_customer(step)
     visit.full_clean()
     visit.save()
     sla_clock_meet(target=order, kind=SlaKind.FOLLOWUP_VISIT, at=visit.created_at)
     _note(
         step,
         "followup_visit",
-        _("Follow-up visit (%(method)s) with %(person)s: satisfaction %(score)s/5.")
-        % {
-            "method": visit.get_method_display(),
-            "person": visit.person,
-            "score": visit.satisfaction,
-        },
+        Msg(
+            _l("Follow-up visit (%(method)s) with %(person)s: satisfaction %(score)s/5."),
+            method=VisitMethod(visit.method)
+            if visit.method in VisitMethod.values
+            else visit.method,
+            person=visit.person,
+            score=visit.satisfaction,
+        ),
         kind=OrderEventKind.CONTACT,
     )
     if visit.new_demand:
         notify_users(
             [order.owner],
-            title=_("New demand from %(customer)s (order %(number)s)")
-            % {"customer": order.customer.name, "number": order.number},
+            title=Msg(
+                _l("New demand from %(customer)s (order %(number)s)"),
+                customer=order.customer.name,
+                number=order.number,
+            ),
             body=visit.new_demand_note,
             target=order,
         )
@@ -961,11 +1038,13 @@ def complete_when_done(step: Step[Any]) -> None:
         "order.complete",
         actor=step.actor,
         obj=order,
-        note=_("Completed automatically: follow-up visit logged and no after-sales ticket open."),
+        note=Msg(
+            _l("Completed automatically: follow-up visit logged and no after-sales ticket open.")
+        ),
     )
     notify_users(
         [_account_manager(order), order.owner],
-        title=_("Order %(number)s is completed") % {"number": order.number},
+        title=Msg(_l("Order %(number)s is completed"), number=order.number),
         target=order,
     )
 

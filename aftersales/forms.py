@@ -33,7 +33,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultiplePhotoField(forms.FileField):
     """Several photos in one input; each is checked for type, size and readability."""
 
-    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png"})
+    # On a phone the input opens the back camera (the content is still checked: JPEG or PNG).
+    widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)

@@ -54,10 +54,14 @@ class Acceptance(models.Model):
     )
     receipt_name = models.CharField(_("receipt file name"), max_length=200)
     note = models.TextField(_("note"), blank=True)
+    # Empty when the customer signed the electronic receipt (电子签收) on their phone:
+    # then :class:`ElectronicReceipt` holds who signed, where and how.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
@@ -145,10 +149,13 @@ class IssuePhoto(models.Model):
     )
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size (bytes)"))
+    # Empty for a photo the customer took with the electronic receipt.
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
@@ -172,6 +179,7 @@ class TicketKind(models.TextChoices):
 class TicketSource(models.TextChoices):
     ACCEPTANCE = "acceptance", _("Acceptance issue")
     COMPLAINT = "complaint", _("Customer complaint")
+    ONLINE = "online", _("Customer request (online)")
 
 
 class TicketStatus(models.TextChoices):
@@ -222,10 +230,14 @@ class AftersalesTicket(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="aftersales_tickets",
     )
+    # Empty when the customer opened it from their page (source "online") or their
+    # electronic receipt; the order's timeline names the contact.
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
@@ -552,6 +564,7 @@ class VisitMethod(models.TextChoices):
     VISIT = "visit", _("Visit")
     EMAIL = "email", _("E-mail")
     WECHAT = "wechat", _("WeChat")
+    SURVEY = "survey", _("Online survey")
 
 
 class FollowUpVisit(models.Model):
@@ -573,10 +586,13 @@ class FollowUpVisit(models.Model):
     suggestions = models.TextField(_("suggestions"), blank=True)
     new_demand = models.BooleanField(_("new demand came up"), default=False)
     new_demand_note = models.TextField(_("new demand"), blank=True)
+    # Empty when the customer's online survey is the follow-up record (问卷调查).
     visited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("visited by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
@@ -598,3 +614,112 @@ class FollowUpVisit(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("aftersales:order", args=[self.order_id])
+
+
+class ElectronicReceipt(models.Model):
+    """The customer's electronic delivery receipt (电子签收 / 发货回执), signed on their phone.
+
+    The per-line results, issues and photos are the acceptance's own rows (the same
+    records as when the account manager records it); this row keeps what makes the
+    receipt hold up in a dispute: the finger signature, the name, time and place, who
+    opened the link from where, and the SHA-256 of the receipt PDF digitally signed with
+    the company's certificate (the PDF itself is the acceptance's ``receipt`` file;
+    docs/decisions/0013-signed-delivery-receipts.md).
+    """
+
+    acceptance = models.OneToOneField(
+        Acceptance,
+        verbose_name=_("acceptance"),
+        on_delete=models.PROTECT,
+        related_name="electronic_receipt",
+    )
+    signer = models.CharField(_("signed by (customer)"), max_length=50)
+    signature = models.FileField(
+        _("signature image"), upload_to=PrivateUploadTo("aftersales/signatures"), max_length=200
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    # Where the phone said it was, when the customer allowed it ("lat,lon ±m").
+    position = models.CharField(_("position reported by the phone"), max_length=80, blank=True)
+    contact_id_ref = models.PositiveBigIntegerField(_("contact (id)"), null=True, blank=True)
+    contact_name = models.CharField(_("link sent to"), max_length=50, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the signed receipt PDF"), max_length=64)
+    certificate_subject = models.CharField(_("signing certificate"), max_length=300, blank=True)
+    certificate_fingerprint = models.CharField(
+        _("certificate SHA-256 fingerprint"), max_length=64, blank=True
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("electronic delivery receipt")
+        verbose_name_plural = _("electronic delivery receipts")
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pdf_sha256__regex=r"^[0-9a-f]{64}$"), name="ereceipt_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.acceptance.order} {self.signer}"
+
+
+class SurveyReason(models.TextChoices):
+    """What the customer's score is about (the monthly review's 客户满意度 by theme)."""
+
+    ON_TIME = "on_time", _("Delivery on time")
+    PRODUCT_QUALITY = "product_quality", _("Product quality")
+    PACKAGING = "packaging", _("Packaging")
+    SERVICE = "service", _("Service and communication")
+    DOCUMENTS = "documents", _("Documents and invoices")
+    OTHER = "other", _("Something else")
+
+
+class SatisfactionSurvey(models.Model):
+    """The customer's satisfaction survey after acceptance (满意度调研): 1–5, reasons, comment.
+
+    A score at or above the low-score line is the order's follow-up record (问卷调查 is a
+    回访 method); a low one leaves the follow-up visit due and tells the account manager
+    to call (docs/decisions/0013-signed-delivery-receipts.md, "The survey").
+    """
+
+    order = models.OneToOneField(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="satisfaction_survey",
+    )
+    score = models.PositiveSmallIntegerField(
+        _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    low_score = models.BooleanField(_("needs a call from the account manager"), default=False)
+    contact_id_ref = models.PositiveBigIntegerField(_("contact (id)"), null=True, blank=True)
+    contact_name = models.CharField(_("answered by"), max_length=50, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    submitted_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="survey_score_1_to_5"
+            ),
+        ]
+        indexes = [
+            # The monthly report: the month's surveys.
+            models.Index(fields=["submitted_at"], name="survey_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.score}/5"
+
+    def reason_labels(self) -> list[str]:
+        labels = dict(SurveyReason.choices)
+        return [str(labels.get(code, code)) for code in self.reasons or []]

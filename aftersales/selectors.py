@@ -106,6 +106,8 @@ def order_aftersales(*, pk: int) -> Order:
             "owner",
             "acceptance",
             "acceptance__recorded_by",
+            "acceptance__electronic_receipt",
+            "satisfaction_survey",
             "followup_visit",
             "followup_visit__visited_by",
         )

@@ -72,6 +72,7 @@ REPLACEMENT_ACTIONS = (
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
+    messages.error(request, _("Nothing was saved: correct the input below."))
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
@@ -191,7 +192,9 @@ def record_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(pk)
     form = AcceptanceForm(request.POST, request.FILES, order_lines=list(order.lines.all()))
     if not form.is_valid():
-        messages.error(request, _("Please correct the acceptance form."))
+        messages.error(
+            request, _("The acceptance was not recorded: correct the acceptance form below.")
+        )
         return render(
             request,
             "aftersales/order.html",
@@ -251,7 +254,7 @@ def open_complaint(request: HttpRequest, pk: int) -> HttpResponse:
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("acceptance"), pk=pk)
     acceptance = getattr(order, "acceptance", None)
-    if acceptance is None:
+    if acceptance is None or not acceptance.receipt:
         raise Http404
     return private_file_response(acceptance.receipt, acceptance.receipt_name)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from archive import predicates as can
 from archive.exceptions import (
@@ -34,6 +34,7 @@ from archive.models import Borrowing, BorrowingStatus, BorrowingStep, Document
 from archive.registry import source_for
 from core import roles
 from core.actions import Step, action, timeline_writer
+from core.messages import MessageLike, Msg, date_param
 from core.models import OutboxMessage, SlaKind
 from core.outbox import outbox_handler, outbox_put
 from core.services import notify_users, sla_clock_meet, sla_clock_start
@@ -44,7 +45,9 @@ DELETE_FILE = "archive.delete_file"
 timeline_writer(Borrowing, BorrowingStep, fk="borrowing")
 
 
-def _notify(users: list[Any], *, title: str, body: str, borrowing: Borrowing) -> None:
+def _notify(
+    users: list[Any], *, title: MessageLike, body: MessageLike, borrowing: Borrowing
+) -> None:
     notify_users(users, title=title, body=body, target=borrowing)
 
 
@@ -80,7 +83,7 @@ def _ask_next(borrowing: Borrowing) -> None:
     if role:
         _notify(
             [u for u in _role_users(role) if u.pk != borrowing.borrower_id],
-            title=_("Borrowing %(number)s waits for your approval") % {"number": str(borrowing)},
+            title=Msg(_l("Borrowing %(number)s waits for your approval"), number=str(borrowing)),
             body=borrowing.purpose,
             borrowing=borrowing,
         )
@@ -142,8 +145,11 @@ def _approved(step: Step[Borrowing]) -> None:
     )
     _notify(
         [borrowing.borrower],
-        title=_("Borrowing %(number)s approved: return the documents by %(date)s")
-        % {"number": str(borrowing), "date": borrowing.due_date.isoformat()},
+        title=Msg(
+            _l("Borrowing %(number)s approved: return the documents by %(date)s"),
+            number=str(borrowing),
+            date=date_param(borrowing.due_date),
+        ),
         body=borrowing.purpose,
         borrowing=borrowing,
     )
@@ -196,7 +202,7 @@ def reject(step: Step[Borrowing]) -> None:
     step.transition()
     _notify(
         [step.obj.borrower],
-        title=_("Borrowing %(number)s was rejected") % {"number": str(step.obj)},
+        title=Msg(_l("Borrowing %(number)s was rejected"), number=str(step.obj)),
         body=step.note,
         borrowing=step.obj,
     )

@@ -961,6 +961,11 @@ def write_results(bench: Bench, *, path: Path, context: dict[str, Any]) -> None:
         "What was changed to reach these numbers, and why: [NOTES.md](NOTES.md).",
         "",
     ]
+    # The backtest section (bench/backtest.py) is kept: it is written by its own run.
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
+    begin, end = previous.find("<!-- backtest -->"), previous.find("<!-- /backtest -->")
+    if begin != -1 and end != -1:
+        lines += ["", previous[begin : end + len("<!-- /backtest -->")], ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {path}")
 
@@ -978,6 +983,7 @@ def main(argv: list[str] | None = None) -> Bench:
     parser.add_argument("--load-seconds", type=int, default=120)
     parser.add_argument("--load-workers", type=int, default=5)
     parser.add_argument("--no-load-test", action="store_true")
+    parser.add_argument("--api-clients", type=int, default=100, help="API load test clients")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--allow-any-database", action="store_true")
     args = parser.parse_args(argv)
@@ -1000,6 +1006,15 @@ def run_all(args: Any) -> Bench:
     run_import(bench, args.import_rows)
     run_scan(bench, args.open_clocks)
     run_concurrency(bench, args.concurrency)
+    from bench.api import run_api
+
+    run_api(
+        bench,
+        load_clients=args.api_clients,
+        load_seconds=args.load_seconds,
+        load_workers=args.load_workers,
+        load_test=not args.no_load_test or bool(args.only and "api_load_test" in args.only),
+    )
     if not args.no_load_test:
         run_load_test(
             bench, users=args.load_users, seconds=args.load_seconds, workers=args.load_workers

@@ -8,6 +8,7 @@ Production sets ``DEBUG=false`` and must then provide ``SECRET_KEY`` and
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import timedelta
@@ -112,6 +113,8 @@ TEMPLATES = [
         },
     }
 ]
+# Every form shows its pre-filled numbers plainly: 10, not "1E+1" (core/forms.py).
+FORM_RENDERER = "core.forms.PortalFormRenderer"
 
 # --- Database: PostgreSQL only -------------------------------------------------
 if DATABASE_URL:
@@ -289,6 +292,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The customer's side: 48 hours before a delivery at risk, the customer's offer
+    # (customer_portal.services.risk_offers_scan; once per order and promised date).
+    "customer-delivery-risk": {
+        "task": "customer_portal.scan_delivery_risk",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # What the history teaches (insights): one run a day, resumable by stage; the hourly
+    # call starts the day's run after midnight and otherwise finds it finished (one query).
+    "insights-nightly": {
+        "task": "insights.nightly",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     # The outbox (docs/architecture.md): every commit also kicks a delivery, this sweep
     # delivers what a lost kick, a dead worker or a failed send left behind.
     "deliver-outbox": {
@@ -393,9 +410,44 @@ OUTBOX_RETRY_DELAY = env_int("OUTBOX_RETRY_DELAY", 30)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # Kick a delivery after each commit that queued a message (off: only the sweep delivers).
 OUTBOX_KICK = env_bool("OUTBOX_KICK", default=True)
+
+# Outbound webhooks (api/webhooks/__init__.py, docs/decisions/0016-webhooks-and-settlements.md): the
+# signature's replay window, the pause after that many failures in a row, the send timeout.
+WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300)
+WEBHOOK_PAUSE_AFTER = env_int("WEBHOOK_PAUSE_AFTER", 10)
+WEBHOOK_TIMEOUT = float(env_str("WEBHOOK_TIMEOUT", "10") or 10)
 # Where users reach the portal, for links in e-mails and webhook messages (e.g.
 # https://portal.example.com); links stay relative when it is unset.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "")
+
+# The customer's side (docs/decisions/0014-customer-links-and-sms.md). SMS provider:
+# "file" (embedded default: one file per SMS under var/sms/), "console", "aliyun" or
+# "tencent"; the provider's approved signature and, per message kind ("link", "update",
+# "risk"), its template code and parameter order as JSON, e.g.
+# {"link": {"code": "SMS_123", "params": ["order", "url"]}}. Company choices (prices shown,
+# production waits for the customer, compensation) are CustomerPortalSettings in the admin.
+CUSTOMER_SMS_BACKEND = env_str("CUSTOMER_SMS_BACKEND", "file")
+CUSTOMER_SMS_FILE_PATH = VAR_DIR / "sms"
+CUSTOMER_SMS_SIGN_NAME = env_str("CUSTOMER_SMS_SIGN_NAME", "")
+CUSTOMER_SMS_TEMPLATES = json.loads(env_str("CUSTOMER_SMS_TEMPLATES", "") or "{}")
+CUSTOMER_SMS_ENDPOINT = env_str("CUSTOMER_SMS_ENDPOINT", "")
+CUSTOMER_SMS_TIMEOUT = env_int("CUSTOMER_SMS_TIMEOUT", 10)
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+TENCENT_SMS_SECRET_ID = env_str("TENCENT_SMS_SECRET_ID", "")
+TENCENT_SMS_SECRET_KEY = env_str("TENCENT_SMS_SECRET_KEY", "")
+TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+# Guessing customer links: misses per IP address before every customer URL answers 429.
+CUSTOMER_LINK_MISS_LIMIT = env_int("CUSTOMER_LINK_MISS_LIMIT", 10)
+
+# Signed PDF documents (core.pdfsign; docs/decisions/0013-signed-delivery-receipts.md): the
+# company's certificate and private key (PEM), an optional passphrase and CA chain. The
+# defaults are the self-signed demo pair ``manage.py make_signing_cert`` writes (make run).
+PDF_SIGNING_CERT = Path(env_str("PDF_SIGNING_CERT") or VAR_DIR / "signing" / "cert.pem")
+PDF_SIGNING_KEY = Path(env_str("PDF_SIGNING_KEY") or VAR_DIR / "signing" / "key.pem")
+PDF_SIGNING_KEY_PASSPHRASE = env_str("PDF_SIGNING_KEY_PASSPHRASE", "")
+PDF_SIGNING_CHAIN = env_list("PDF_SIGNING_CHAIN")
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,5 +20,7 @@ urlpatterns = [
     path("c/", include("customer_portal.urls")),
     path("insights/", include("insights.urls")),
     path("api/", include("api.urls")),
+    # The data administrator's webhook log (api/webhooks/views.py), outside the API's keys.
+    path("integrations/", include("api.webhooks.urls")),
     path("", include("core.urls")),
 ]

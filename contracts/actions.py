@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from contracts import predicates as can
 from contracts.exceptions import (
@@ -34,6 +34,7 @@ from contracts.models import (
 )
 from core import roles
 from core.actions import Step, action, event_writer
+from core.messages import MessageLike, Msg
 from core.roles import users_with_role
 from core.services import notify_users
 from core.uploads import PDF, safe_original_name, validate_upload
@@ -44,6 +45,7 @@ def _record(step: Step[Any]) -> ContractEvent:
     """One row per step of the contract or of one of its amendments (``amendment_<verb>``)."""
     amendment = step.obj if isinstance(step.obj, ContractAmendment) else None
     verb = step.action.name.split(".", 1)[1]
+    comment, comment_msg = step.note_message()
     return ContractEvent.objects.create(
         contract=step.root,
         amendment=amendment,
@@ -51,11 +53,12 @@ def _record(step: Step[Any]) -> ContractEvent:
         from_status=step.from_state,
         to_status=(amendment or step.root).status,
         actor=step.actor,
-        comment=step.note,
+        comment=comment,
+        comment_msg=comment_msg,
     )
 
 
-def _notify(users: list[Any], *, title: str, body: str, contract: Contract) -> None:
+def _notify(users: list[Any], *, title: MessageLike, body: MessageLike, contract: Contract) -> None:
     notify_users(users, title=title, body=body, target=contract)
 
 
@@ -131,7 +134,7 @@ def submit(step: Step[Contract]) -> None:
     step.transition()
     _notify(
         users_with_role(roles.SALES_MANAGER),
-        title=_("Contract %(number)s waits for your review") % {"number": step.obj.number},
+        title=Msg(_l("Contract %(number)s waits for your review"), number=step.obj.number),
         body=step.obj.title,
         contract=step.obj,
     )
@@ -149,7 +152,7 @@ def supervisor_approve(step: Step[Contract]) -> None:
     step.transition()
     _notify(
         users_with_role(roles.LEGAL),
-        title=_("Contract %(number)s waits for legal review") % {"number": step.obj.number},
+        title=Msg(_l("Contract %(number)s waits for legal review"), number=step.obj.number),
         body=step.note,
         contract=step.obj,
     )
@@ -167,7 +170,7 @@ def legal_approve(step: Step[Contract]) -> None:
     step.transition()
     _notify(
         [step.obj.created_by],
-        title=_("Contract %(number)s passed legal review") % {"number": step.obj.number},
+        title=Msg(_l("Contract %(number)s passed legal review"), number=step.obj.number),
         body=step.note,
         contract=step.obj,
     )
@@ -180,7 +183,7 @@ def send_back(step: Step[Contract]) -> None:
     step.transition()
     _notify(
         [step.obj.created_by],
-        title=_("Contract %(number)s was sent back") % {"number": step.obj.number},
+        title=Msg(_l("Contract %(number)s was sent back"), number=step.obj.number),
         body=step.note,
         contract=step.obj,
     )
@@ -269,7 +272,7 @@ def amendment_legal_approve(step: Step[ContractAmendment]) -> None:
     if step.obj.status == AmendmentStatus.APPROVED:
         _notify(
             [step.obj.created_by],
-            title=_("Amendment %(amendment)s was approved") % {"amendment": str(step.obj)},
+            title=Msg(_l("Amendment %(amendment)s was approved"), amendment=str(step.obj)),
             body=step.obj.description,
             contract=step.root,
         )

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.messages import message_text
 from core.uploads import PrivateUploadTo
 
 
@@ -327,6 +328,9 @@ class ContractEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
     comment = models.TextField(_("comment"), blank=True)
+    # A system-written note as a language-neutral message (core.messages), rendered in the
+    # reader's language; the text field keeps its default-language text or a person's words.
+    comment_msg = models.JSONField(_("comment (message)"), null=True, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -341,3 +345,8 @@ class ContractEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(CONTRACT_ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def comment_text(self) -> str:
+        """The comment in the reader's language."""
+        return message_text(self.comment_msg, self.comment)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from contracts.actions import AMENDMENT_STEPS, contract_number_next
 from contracts.exceptions import (
@@ -33,6 +33,7 @@ from contracts.exceptions import MSG_CONTRACT_WRONG_STATE as MSG_WRONG_STATE
 from contracts.models import Contract, ContractAmendment, ContractStatus
 from core import roles
 from core.actions import perform
+from core.messages import Msg, date_param
 from core.roles import users_with_role
 from core.services import notify_users
 from customers.models import Customer
@@ -179,8 +180,11 @@ def contracts_remind_expiring(*, today: date | None = None) -> int:
         for contract in due:
             notify_users(
                 [contract.created_by, *managers],
-                title=_("Contract %(number)s ends on %(date)s")
-                % {"number": contract.number, "date": contract.end_date.isoformat()},
+                title=Msg(
+                    _l("Contract %(number)s ends on %(date)s"),
+                    number=contract.number,
+                    date=date_param(contract.end_date),
+                ),
                 body=f"{contract.customer.name} · {contract.title}",
                 target=contract,
             )

@@ -94,7 +94,11 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             return refused(request, exc, back=back)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request,
+                _("The changes to draft contract %(number)s were saved.")
+                % {"number": contract.number},
+            )
             return redirect(back)
     return render(request, "contracts/contract_form.html", {"form": form, "contract": contract})
 
@@ -134,8 +138,20 @@ def contract_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _step(request: HttpRequest, contract: Contract, call) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """Run one step; the message names the state the contract is in now (what happened)."""
     back = contract.get_absolute_url()
-    return run_step(request, call, success=_("Saved."), back=back, redirect_to=back)
+    done: list[object] = []
+    response = run_step(
+        request, lambda: done.append(call()), success="", back=back, redirect_to=back
+    )
+    if done:
+        contract.refresh_from_db()
+        messages.success(
+            request,
+            _("Contract %(number)s: %(status)s.")
+            % {"number": contract.number, "status": contract.get_status_display()},
+        )
+    return response
 
 
 @require_POST

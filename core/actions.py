@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 from core.errors import MSG_WRONG_STATE, DomainError, Forbidden, ReadOnly, WrongState
+from core.messages import JsonDict, MessageLike, Msg, message_store
 
 M = TypeVar("M", bound=models.Model)
 
@@ -86,7 +87,10 @@ class Step(Generic[M]):
     actor: Any  # the effect reads what it needs (actions of the system pass None)
     obj: Any
     root: Any
+    # The timeline note as text: a person's words, or a system message's text in the
+    # default language; ``note_msg`` is that message (core.messages), rendered per reader.
     note: str = ""
+    note_msg: JsonDict | None = None
     params: dict[str, Any] = field(default_factory=dict)
     payload: dict[str, Any] = field(default_factory=dict)
     from_state: str = ""
@@ -109,7 +113,21 @@ class Step(Generic[M]):
     def to_state(self) -> str:
         return str(getattr(self.obj, self.action.state_field, "") or "")
 
-    def stay(self, *, event_kind: str = "", event_action: str = "", note: str = "") -> None:
+    def set_note(self, note: MessageLike) -> None:
+        """The timeline note: a system message (a ``Msg``, stored language-neutral) or a
+        person's text (kept as written)."""
+        self.note, self.note_msg = message_store(note)
+
+    def note_message(self) -> tuple[str, JsonDict | None]:
+        """``(text, json)`` for the event row. An effect that assigned ``note`` directly (a
+        person's reason) after a system message was set wins: the text is what it wrote."""
+        if self.note_msg is not None:
+            text, _json = message_store(Msg.from_json(self.note_msg))
+            if text == self.note:
+                return self.note, self.note_msg
+        return self.note, None
+
+    def stay(self, *, event_kind: str = "", event_action: str = "", note: MessageLike = "") -> None:
         """End the step without its transition but keep what the effect wrote (e.g. an
         approval that puts the order on credit hold instead): the event records
         ``event_kind`` / ``event_action`` and ``note`` in place of the move."""
@@ -117,7 +135,7 @@ class Step(Generic[M]):
         self.event_kind = event_kind or self.event_kind
         self.event_action = event_action or self.event_action
         if note:
-            self.note = note
+            self.set_note(note)
 
     def transition(self, **kwargs: Any) -> None:
         """Apply the action's FSM transition now (the effect may need the new state)."""
@@ -223,17 +241,21 @@ def timeline_writer(
     """Register the usual writer for ``model``: one ``event_model`` row per step with the
     root (``fk``), the verb, from, to, the actor and the note."""
 
+    has_message = any(f.name == f"{note_field}_msg" for f in event_model._meta.get_fields())
+
     def write(step: Step[Any]) -> Any:
-        return event_model._default_manager.create(
-            **{
-                fk: step.root,
-                "action": step.verb,
-                "from_status": step.from_state,
-                "to_status": step.root.status,
-                "actor": step.actor,
-                note_field: step.note,
-            }
-        )
+        text, message = step.note_message()
+        values = {
+            fk: step.root,
+            "action": step.verb,
+            "from_status": step.from_state,
+            "to_status": step.root.status,
+            "actor": step.actor,
+            note_field: text,
+        }
+        if has_message:  # else: the text, in the default language for a system message
+            values[f"{note_field}_msg"] = message
+        return event_model._default_manager.create(**values)
 
     return event_writer(model)(write)
 
@@ -301,9 +323,12 @@ def available(actor: Actor, obj: Any, names: Iterable[str]) -> dict[str, bool]:
     return {name.replace(".", "_"): allowed(name, actor, obj) for name in names}
 
 
-def perform(name: str, /, *, actor: Actor, obj: Any, note: str = "", **params: Any) -> Any:
+def perform(name: str, /, *, actor: Actor, obj: Any, note: MessageLike = "", **params: Any) -> Any:
     """Run the action ``name`` on ``obj`` for ``actor`` (see the module doc); returns the
-    effect's result, or the (locked, updated) subject."""
+    effect's result, or the (locked, updated) subject.
+
+    ``note``: a person's text, or a system message (``core.messages.Msg``) that the
+    timeline stores language-neutral."""
     act = _actions[name]
     with transaction.atomic():
         if act.creates:
@@ -335,10 +360,13 @@ def perform(name: str, /, *, actor: Actor, obj: Any, note: str = "", **params: A
             actor=actor,
             obj=subject,
             root=root,
-            note=(note or "").strip(),
             params=params,
             from_state=str(getattr(subject, act.state_field, "") or "") if subject else "",
         )
+        if isinstance(note, str):
+            step.note = note.strip()
+        else:
+            step.set_note(note)
         if act.effect is not None:
             step.result = act.effect(step)
         if act.creates:

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
@@ -36,6 +37,17 @@ JsonDict = dict[str, Any]
 # Marks for parameters that are formatted on reading.
 _DATE = "date"
 _DATETIME = "datetime"
+
+# How a date / a moment reads in a message: Chinese as Chinese writes it ("2026年12月3日
+# 09:30"), every other language as the portal's pages show dates ("2026-12-03 09:30": one
+# order of the parts, whoever reads it, and no "p.m." that ends a sentence twice).
+_FORMATS: dict[str, tuple[str, str]] = {"zh": ("Y年n月j日", "Y年n月j日 H:i")}
+_DEFAULT_FORMATS = ("Y-m-d", "Y-m-d H:i")
+
+
+def _formats() -> tuple[str, str]:
+    language = (translation.get_language() or "").split("-")[0]
+    return _FORMATS.get(language, _DEFAULT_FORMATS)
 
 
 def _lazy_parts(value: Promise) -> tuple[str, str]:
@@ -68,6 +80,13 @@ def _param_to_json(value: Any) -> Any:
 
 
 def _param_render(value: Any, language: str | None) -> Any:
+    try:
+        return _param_value(value, language)
+    except (TypeError, ValueError):  # a damaged row: its raw value, not an error page
+        return value
+
+
+def _param_value(value: Any, language: str | None) -> Any:
     if isinstance(value, Mapping):
         if "msg" in value:
             return Msg.from_json(value["msg"]).render(language)
@@ -75,9 +94,9 @@ def _param_render(value: Any, language: str | None) -> Any:
             moment = dt.datetime.fromisoformat(value[_DATETIME])
             if timezone.is_aware(moment):
                 moment = timezone.localtime(moment)
-            return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+            return formats.date_format(moment, _formats()[1])
         if _DATE in value:
-            return formats.date_format(dt.date.fromisoformat(value[_DATE]), "SHORT_DATE_FORMAT")
+            return formats.date_format(dt.date.fromisoformat(value[_DATE]), _formats()[0])
     return value
 
 
@@ -124,11 +143,14 @@ class Msg:
         if not self.params:
             return template
         values = {name: _param_render(v, None) for name, v in self.params.items()}
-        try:
-            return template % values
-        except (KeyError, TypeError, ValueError):
-            # A catalogue entry that lost a placeholder must not hide the message.
-            return self.key % values if "%(" in self.key else self.key
+        # A catalogue entry that lost a placeholder (or a row whose parameters do not fit
+        # its key) must not hide the message, nor break the page that shows it.
+        for candidate in (template, self.key):
+            try:
+                return candidate % values
+            except (KeyError, TypeError, ValueError):
+                continue
+        return self.key
 
     def __str__(self) -> str:
         return self.render()
@@ -152,6 +174,32 @@ def message_json(value: str | Promise | Msg | None) -> JsonDict | None:
     if isinstance(value, Promise):
         return Msg(value).as_json()
     return None  # plain text (a person's note): stored as text, shown as written
+
+
+# What a writer accepts: a system message (``Msg`` or a lazy string) or a person's text.
+MessageLike = str | Promise | Msg
+
+
+def message_store(value: MessageLike | None) -> tuple[str, JsonDict | None]:
+    """``(text, json)`` to store for ``value``: the message's JSON and its text in the
+    portal's default language (what the admin, the search and old readers see), or a
+    person's text as written and no JSON."""
+    if value is None:
+        return "", None
+    stored = message_json(value)
+    if stored is None:
+        return str(value), None
+    return Msg.from_json(stored).render(settings.LANGUAGE_CODE), stored
+
+
+def join_messages(*parts: MessageLike | None, sep: str = "\n") -> Msg:
+    """One message of several (e.g. a deadline's text and its clock's note), each part
+    rendered in the reader's language; empty parts are left out."""
+    kept = [part for part in parts if part is not None and str(part) != ""]
+    key = sep.join(f"%(p{index})s" for index in range(len(kept)))
+    message = Msg(key)
+    message.params = {f"p{index}": _param_to_json(part) for index, part in enumerate(kept)}
+    return message
 
 
 def message_text(

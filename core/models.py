@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.messages import message_text
+
 
 class CalendarOverride(models.Model):
     """A company decision that wins over the official calendar for one day.
@@ -53,6 +55,7 @@ class SlaKind(models.TextChoices):
     AFTERSALES_RESOLUTION = "aftersales_resolution", _("After-sales resolution")
     FOLLOWUP_VISIT = "followup_visit", _("Follow-up visit")
     DOCUMENT_RETURN = "document_return", _("Document return")
+    CUSTOMER_CONFIRMATION = "customer_confirmation", _("Customer confirmation")
 
 
 class DurationUnit(models.TextChoices):
@@ -123,6 +126,9 @@ class SlaClock(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The note as a language-neutral message (core.messages); ``note`` keeps its text in
+    # the default language, or a person's words as written when this is empty.
+    note_msg = models.JSONField(_("note (message)"), null=True, blank=True)
 
     objects = SlaClockQuerySet.as_manager()
 
@@ -171,6 +177,11 @@ class SlaClock(models.Model):
         """The object's page, when it has one (``get_absolute_url``)."""
         return target_url(self.target)
 
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language."""
+        return message_text(self.note_msg, self.note)
+
 
 def target_url(target: Any) -> str:
     getter = getattr(target, "get_absolute_url", None)
@@ -206,8 +217,13 @@ class Notification(models.Model):
     verb = models.CharField(
         _("type"), max_length=32, choices=NotificationVerb.choices, default=NotificationVerb.MESSAGE
     )
+    # ``title`` / ``body`` keep the text in the default language (the admin, the search,
+    # rows written before messages were language-neutral); ``title_msg`` / ``body_msg`` the
+    # message, rendered in the reader's language (docs/decisions/0011-language-neutral-messages.md).
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    title_msg = models.JSONField(_("title (message)"), null=True, blank=True)
+    body_msg = models.JSONField(_("message (message)"), null=True, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     content_type = models.ForeignKey(
         ContentType,
@@ -266,7 +282,17 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_text
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's (the active) language."""
+        return message_text(self.title_msg, self.title)
+
+    @property
+    def body_text(self) -> str:
+        """The message in the reader's (the active) language."""
+        return message_text(self.body_msg, self.body)
 
     @property
     def is_read(self) -> bool:
@@ -326,3 +352,25 @@ class OutboxMessage(models.Model):
         if self.failed_at:
             return "failed"
         return "pending"
+
+
+class UserPreference(models.Model):
+    """What a person chose for themselves: the language their e-mails and SMS are written
+    in (the last one they switched the portal to; the default language until then)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"

@@ -185,6 +185,24 @@ def order_badges_for(user: Any, orders: Any) -> dict[int, list[OrderBadge]]:
     return badges
 
 
+# --- order-form hints -------------------------------------------------------------
+
+_order_form_hints: dict[str, str] = {}
+
+
+def register_order_form_hint(*, key: str, url_name: str) -> None:
+    """The order form asks ``url_name`` (POST, the form's fields, htmx) whenever its lines
+    change and shows the answer quietly below the lines (insights: products often bought
+    together). Registering the same key again replaces it."""
+    _order_form_hints[key] = url_name
+
+
+def order_form_hints() -> list[dict[str, str]]:
+    from django.urls import reverse
+
+    return [{"key": key, "url": reverse(name)} for key, name in sorted(_order_form_hints.items())]
+
+
 # --- file guards --------------------------------------------------------------------
 
 

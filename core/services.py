@@ -31,10 +31,11 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core.calendar import BusinessCalendar
 from core.exceptions import WebhookError
+from core.messages import MessageLike, Msg, datetime_param, join_messages, message_store
 from core.models import (
     CalendarOverride,
     DurationUnit,
@@ -42,6 +43,7 @@ from core.models import (
     NotificationVerb,
     SlaClock,
     SlaKind,
+    UserPreference,
     target_url,
 )
 from core.queueing import broker_errors
@@ -130,7 +132,7 @@ def sla_clock_start(
     hours: float | Decimal | None = None,
     escalate_to: User | None = None,
     started_at: datetime | None = None,
-    note: str = "",
+    note: MessageLike = "",
     calendar: BusinessCalendar | None = None,
 ) -> SlaClock:
     """Start the ``kind`` deadline on ``target`` for ``owner``.
@@ -161,6 +163,7 @@ def sla_clock_start(
         unit, amount = DurationUnit.HOURS, Decimal(str(hours))
     else:
         unit, amount = DurationUnit.FIXED, None
+    note_text, note_msg = message_store(note)
     clock = SlaClock(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
@@ -171,7 +174,8 @@ def sla_clock_start(
         due_at=due_at if due_at is not None else _due_at(calendar, started_at, unit, amount),
         duration_unit=unit,
         duration_amount=amount,
-        note=note,
+        note=note_text[:500],
+        note_msg=note_msg,
     )
     clock.warn_at = _warn_at(calendar, clock)
     # The unique constraint is checked by the database below, where it is race-free.
@@ -267,20 +271,28 @@ def _absolute(url: str) -> str:
 def notification_create(
     *,
     recipient: User,
-    title: str,
-    body: str = "",
+    title: MessageLike,
+    body: MessageLike = "",
     url: str = "",
     target: models.Model | None = None,
     verb: str = NotificationVerb.MESSAGE,
 ) -> Notification:
-    """Send one message to ``recipient``: in the app now, by e-mail and webhook after commit."""
+    """Send one message to ``recipient``: in the app now, by e-mail and webhook after commit.
+
+    ``title`` and ``body`` are messages (:class:`core.messages.Msg`), stored language-neutral
+    and shown in the reader's language; a plain string (a person's words) is kept as written.
+    """
     if target is not None and not url:
         url = target_url(target)
+    title_text, title_msg = message_store(title)
+    body_text, body_msg = message_store(body)
     notification = Notification(
         recipient=recipient,
         verb=verb,
-        title=title[:200],
-        body=body,
+        title=title_text[:200],
+        title_msg=title_msg,
+        body=body_text,
+        body_msg=body_msg,
         url=url,
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
         object_id=target.pk if target is not None else None,
@@ -294,14 +306,16 @@ def notification_create(
 def notify_users(
     users: Iterable[User | None],
     *,
-    title: str,
-    body: str = "",
+    title: MessageLike,
+    body: MessageLike = "",
     target: models.Model | None = None,
+    url: str = "",
 ) -> list[Notification]:
-    """The same message to each distinct user (None and repeats are skipped)."""
+    """The same message to each distinct user (None and repeats are skipped); ``url``: the
+    page it links to when ``target`` has none of its own."""
     distinct = {user.pk: user for user in users if user is not None}
     return [
-        notification_create(recipient=user, title=title, body=body, target=target)
+        notification_create(recipient=user, title=title, body=body, target=target, url=url)
         for user in distinct.values()
     ]
 
@@ -596,12 +610,33 @@ def _emails_release(notifications: list[Notification], claimed_at: datetime) -> 
     ).update(email_claimed_at=None)
 
 
+# --- the reader's language -------------------------------------------------------------
+def user_language(user: Any) -> str:
+    """The language ``user`` reads e-mail and SMS in: the one they last switched the portal
+    to, else the portal's default language."""
+    if user is None or getattr(user, "pk", None) is None:
+        return str(settings.LANGUAGE_CODE)
+    preference = UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True)
+    language = preference.first()
+    return language if language in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
+
+
+def user_language_set(*, user: Any, language: str) -> None:
+    """Remember ``language`` as ``user``'s (called when they switch the portal's language)."""
+    if getattr(user, "pk", None) is None or language not in dict(settings.LANGUAGES):
+        return
+    UserPreference.objects.update_or_create(user_id=user.pk, defaults={"language": language})
+
+
 def _email_message(notification: Notification, mail: Any) -> EmailMessage:
-    body = notification.body
+    """The notification's e-mail, written in the recipient's language (not the language of
+    whoever caused it)."""
+    with translation.override(user_language(notification.recipient)):
+        subject, body = notification.title_text, notification.body_text
     if notification.url:
         body = f"{body}\n\n{_absolute(notification.url)}".strip()
     return EmailMessage(
-        subject=notification.title,
+        subject=subject,
         body=body,
         to=[notification.recipient.email],
         connection=mail,
@@ -609,10 +644,12 @@ def _email_message(notification: Notification, mail: Any) -> EmailMessage:
 
 
 def webhook_payload(notification: Notification) -> dict[str, Any]:
-    """The message for a WeCom / DingTalk group robot (both accept this text format)."""
-    lines = [notification.title]
-    if notification.body:
-        lines.append(notification.body)
+    """The message for a WeCom / DingTalk group robot (both accept this text format), in
+    the recipient's language."""
+    with translation.override(user_language(notification.recipient)):
+        lines = [notification.title_text]
+        if notification.body_msg or notification.body:
+            lines.append(notification.body_text)
     if notification.url:
         lines.append(_absolute(notification.url))
     return {"msgtype": "text", "text": {"content": "\n".join(lines)}}
@@ -713,37 +750,43 @@ class ScanResult:
         return {"warned": self.warned, "breached": self.breached, "escalated": self.escalated}
 
 
-def _local_text(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
 def _clock_notification(clock: SlaClock, verb: str, recipient: User, now: datetime) -> Notification:
+    """The deadline's notification: language-neutral, each part (the kind, the time, the
+    clock's note) rendered in the reader's language."""
     from core.people import person_name
 
     target = clock.target
     subject = str(target) if target is not None else f"#{clock.object_id}"
-    values = {
-        "kind": clock.get_kind_display(),
+    values: dict[str, Any] = {
+        "kind": SlaKind(clock.kind) if clock.kind in SlaKind.values else clock.kind,
         "object": subject,
-        "due": _local_text(clock.due_at),
+        "due": datetime_param(clock.due_at),
         "owner": person_name(clock.owner),
     }
     if verb == NotificationVerb.CLOCK_WARNING:
-        title = _("Deadline soon: %(kind)s — %(object)s") % values
-        body = _("Due at %(due)s.") % values
+        title = Msg(_l("Deadline soon: %(kind)s — %(object)s"), **values)
+        body = Msg(_l("Due at %(due)s."), **values)
     elif verb == NotificationVerb.CLOCK_BREACHED:
-        title = _("Deadline missed: %(kind)s — %(object)s") % values
-        body = _("It was due at %(due)s.") % values
+        title = Msg(_l("Deadline missed: %(kind)s — %(object)s"), **values)
+        body = Msg(_l("It was due at %(due)s."), **values)
     else:
-        title = _("Escalated: %(kind)s — %(object)s") % values
-        body = _("%(owner)s missed the deadline at %(due)s.") % values
-    if clock.note:
-        body = f"{body}\n{clock.note}"
+        title = Msg(_l("Escalated: %(kind)s — %(object)s"), **values)
+        body = Msg(_l("%(owner)s missed the deadline at %(due)s."), **values)
+    note: MessageLike | None = None
+    if clock.note_msg:
+        note = Msg.from_json(clock.note_msg)
+    elif clock.note:
+        note = clock.note  # a person's words, or a row from before messages
+    full_body = join_messages(body, note) if note else body
+    title_text, title_msg = message_store(title)
+    body_text, body_msg = message_store(full_body)
     return Notification(
         recipient=recipient,
         verb=verb,
-        title=title[:200],
-        body=body,
+        title=title_text[:200],
+        title_msg=title_msg,
+        body=body_text,
+        body_msg=body_msg,
         url=target_url(target) if target is not None else "",
         content_type_id=clock.content_type_id,
         object_id=clock.object_id,

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -108,8 +108,14 @@ class PrivateUploadTo:
 
 def private_file_response(field_file, download_name: str, *, inline: bool = True) -> FileResponse:  # type: ignore[no-untyped-def]
     content_type = mimetypes.guess_type(download_name)[0] or "application/octet-stream"
+    if not field_file:
+        raise Http404
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as missing:  # the row outlived its file (a restore, a purge)
+        raise Http404 from missing
     response = FileResponse(
-        field_file.open("rb"),
+        handle,
         as_attachment=not inline,
         filename=download_name,
         content_type=content_type,

@@ -151,8 +151,13 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, also available on the login page."""
-    return django_set_language(request)
+    """Django's language switch, also available on the login page. A signed-in user's
+    choice is remembered: their e-mails are written in it (core.services.user_language)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=language)
+    return response
 
 
 @login_not_required

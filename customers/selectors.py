@@ -11,6 +11,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, Qu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.messages import Msg
 from customers.models import Contact, Customer
 
 
@@ -119,7 +120,12 @@ class CreditStatus:
         return not self.over_limit and not self.low_collection
 
     def reasons(self) -> list[str]:
-        from django.utils.translation import gettext as _
+        """Why the check fails, in the active language."""
+        return [str(message) for message in self.messages()]
+
+    def messages(self) -> list[Msg]:
+        """Why the check fails, as language-neutral messages (a timeline note, a notification)."""
+        from django.utils.translation import gettext_lazy as _
 
         reasons = []
         values = {
@@ -130,26 +136,32 @@ class CreditStatus:
         }
         if self.over_limit and self.order_total is not None:
             reasons.append(
-                _(
-                    "Receivables %(outstanding)s + the part of this order not paid in advance "
-                    "%(order)s (of %(total)s) exceed the credit limit %(limit)s."
+                Msg(
+                    _(
+                        "Receivables %(outstanding)s + the part of this order not paid in advance "
+                        "%(order)s (of %(total)s) exceed the credit limit %(limit)s."
+                    ),
+                    **values,
                 )
-                % values
             )
         elif self.over_limit:
             reasons.append(
-                _(
-                    "Receivables %(outstanding)s + this order %(order)s exceed the credit limit %(limit)s."
+                Msg(
+                    _(
+                        "Receivables %(outstanding)s + this order %(order)s exceed the credit limit %(limit)s."
+                    ),
+                    **values,
                 )
-                % values
             )
         if self.low_collection:
             reasons.append(
-                _("Collection rate over the last three months is %(rate)s%%, below %(minimum)s%%.")
-                % {
-                    "rate": f"{self.collection_rate:.0f}",
-                    "minimum": f"{self.minimum_collection_rate:.0f}",
-                }
+                Msg(
+                    _(
+                        "Collection rate over the last three months is %(rate)s%%, below %(minimum)s%%."
+                    ),
+                    rate=f"{self.collection_rate:.0f}",
+                    minimum=f"{self.minimum_collection_rate:.0f}",
+                )
             )
         return reasons
 

@@ -21,16 +21,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core import roles
 from core.actions import Step, action, on, perform
 from core.calendar import BusinessCalendar
 from core.errors import Invalid
+from core.messages import Msg, date_param, join_messages, message_store, message_text
 from core.models import OutboxMessage, SlaClock, SlaKind
 from core.outbox import outbox_handler, outbox_put
 from core.roles import users_with_role
@@ -64,6 +67,7 @@ from fulfillment.models import (
     Shipment,
     ShipmentLine,
     ShipmentPreparation,
+    Stage,
     StockLevel,
     StockMovement,
     StockStatus,
@@ -92,7 +96,7 @@ def _checkin_start(order: Order, *, started_at: datetime | None = None) -> None:
         owner=order.owner,
         working_days=1,
         started_at=started_at,
-        note=_("Record today's preparation progress."),
+        note=Msg(_l("Record today's preparation progress.")),
     )
 
 
@@ -202,18 +206,20 @@ def allocate(step: Step[Any]) -> OrderFulfillment | None:
                     )
             except NotEnoughStock:
                 fline.refresh_from_db(fields=["reserved"])
-    values = {
-        "order": order,
-        "warehouse": fulfillment.warehouse or _("no warehouse (no allocation rule matched)"),
-        "manager": selectors.order_account_manager_choice(order).describe(),
+    values: dict[str, Any] = {
+        "order": str(order),
+        "warehouse": str(fulfillment.warehouse)
+        if fulfillment.warehouse is not None
+        else _l("no warehouse (no allocation rule matched)"),
+        "manager": selectors.order_account_manager_choice(order).message(),
     }
     step.event_action = "allocate"
-    step.note = _("Allocated to %(warehouse)s. Account manager: %(manager)s.") % values
+    step.set_note(Msg(_l("Allocated to %(warehouse)s. Account manager: %(manager)s."), **values))
     services.delivery_risk_start(order, fulfillment)
     services.notify(
         services.warehouse_people(fulfillment),
-        title=_("Confirm stock for order %(order)s") % values,
-        body=_("Warehouse: %(warehouse)s.") % values,
+        title=Msg(_l("Confirm stock for order %(order)s"), **values),
+        body=Msg(_l("Warehouse: %(warehouse)s."), **values),
         target=fulfillment,
     )
     return fulfillment
@@ -235,7 +241,7 @@ def reserve_on_confirmation(step: Step[Any]) -> None:
     if order.kind == OrderKind.SERVICE:
         services.notify(
             users_with_role(roles.WAREHOUSE),
-            title=_("Schedule the service of order %(order)s") % {"order": order},
+            title=Msg(_l("Schedule the service of order %(order)s"), order=str(order)),
             body=order.customer.name,
             target=order,
         )
@@ -278,10 +284,13 @@ def change_warehouse(step: Step[Any]) -> OrderFulfillment:
         except NotEnoughStock:
             fline.refresh_from_db(fields=["reserved"])
     step.event_action = "change_warehouse"
-    step.note = _("Warehouse changed from %(old)s to %(new)s.") % {
-        "old": old or "—",
-        "new": warehouse,
-    }
+    step.set_note(
+        Msg(
+            _l("Warehouse changed from %(old)s to %(new)s."),
+            old=str(old) if old is not None else "—",
+            new=str(warehouse),
+        )
+    )
     return fulfillment
 
 
@@ -338,25 +347,27 @@ def confirm_stock(step: Step[Any]) -> OrderFulfillment:
     requested = order.requested_delivery_date
     fulfillment.needs_negotiation = bool(requested and deliverable_date > requested)
     fulfillment.save()
-    values = {
-        "order": order,
-        "status": fulfillment.get_stock_status_display(),
-        "date": deliverable_date.isoformat(),
-        "requested": requested.isoformat() if requested else "—",
+    values: dict[str, Any] = {
+        "order": str(order),
+        "status": StockStatus(fulfillment.stock_status),
+        "date": date_param(deliverable_date),
+        "requested": date_param(requested) if requested else "—",
     }
-    event_note = _("Stock: %(status)s; deliverable on %(date)s.") % values
-    step.note = f"{event_note}\n{step.note}" if step.note else event_note
+    event_note = Msg(_l("Stock: %(status)s; deliverable on %(date)s."), **values)
+    step.set_note(join_messages(event_note, step.note) if step.note else event_note)
     step.transition()
     _checkin_start(order)
     if fulfillment.needs_negotiation:
         services.notify(
             [order.owner],
-            title=_("Negotiate the delivery date of order %(order)s") % values,
-            body=_(
-                "The warehouse can deliver on %(date)s, the customer asked for %(requested)s. "
-                "Agree with the customer and record the answer."
-            )
-            % values,
+            title=Msg(_l("Negotiate the delivery date of order %(order)s"), **values),
+            body=Msg(
+                _l(
+                    "The warehouse can deliver on %(date)s, the customer asked for %(requested)s. "
+                    "Agree with the customer and record the answer."
+                ),
+                **values,
+            ),
             target=fulfillment,
         )
     return fulfillment
@@ -400,14 +411,16 @@ def record_answer(step: Step[Any]) -> OrderFulfillment:
         fulfillment.promised_date = fulfillment.deliverable_date
     fulfillment.save()
     step.event_action = "delivery_date_answer"
-    step.note = f"{fulfillment.get_customer_answer_display()}\n{note}".strip()
+    answer_label = CustomerAnswer(fulfillment.customer_answer)
+    step.set_note(join_messages(answer_label, note) if note else Msg(answer_label.label))
     if answer == CustomerAnswer.ACCEPTED:
         services.delivery_risk_restart(order, fulfillment)
     elif answer == CustomerAnswer.INSISTS:
         services.notify(
             [services.sales_manager()],
-            title=_("Delay risk: customer insists on the date of order %(order)s")
-            % {"order": order},
+            title=Msg(
+                _l("Delay risk: customer insists on the date of order %(order)s"), order=str(order)
+            ),
             body=note,
             target=fulfillment,
         )
@@ -439,7 +452,12 @@ def record_progress(step: Step[Any]) -> ProgressEntry:
     if order.status == OrderStatus.PREPARING:
         _checkin_done(order)
     step.event_action = "progress"
-    step.note = f"{entry.get_stage_display()}: {entry.note}".strip(": ")
+    stage = Stage(entry.stage)
+    step.set_note(
+        Msg(_l("%(stage)s: %(note)s"), stage=stage, note=entry.note)
+        if entry.note
+        else Msg(stage.label)
+    )
     if services.progress_entry_is_risky(entry, fulfillment):
         services.delay_risk_notify(entry, fulfillment)
     return entry
@@ -492,7 +510,7 @@ def save_preparation(step: Step[Any]) -> ShipmentPreparation:
     preparation.save()
     if preparation.qc_result != old_result and preparation.qc_result != QcResult.PENDING:
         step.event_action = "qc"
-        step.note = _("QC: %(result)s") % {"result": preparation.get_qc_result_display()}
+        step.set_note(Msg(_l("QC: %(result)s"), result=QcResult(preparation.qc_result)))
     else:
         step.skip_event = True  # packing details only: nothing for the timeline
     return preparation
@@ -530,12 +548,13 @@ def ready(step: Step[Any]) -> Order:
                 order_line=fline.order_line,
             )
             services.line_reserve(fline, warehouse=warehouse, actor=actor, order=order)
-    step.note = step.note or _("QC passed; shipment preparation form complete.")
+    if not step.note:
+        step.set_note(Msg(_l("QC passed; shipment preparation form complete.")))
     step.transition()
     sla_clock_meet(target=order, kind=SlaKind.PREPARATION_CHECKIN)
     services.notify(
         users_with_role(roles.LOGISTICS),
-        title=_("Order %(order)s is ready to ship") % {"order": order},
+        title=Msg(_l("Order %(order)s is ready to ship"), order=str(order)),
         target=fulfillment,
     )
     return order
@@ -612,28 +631,29 @@ def dispatch(step: Step[Any]) -> Shipment:
         fline.reserved -= from_reserved
         fline.shipped += quantity
         fline.save(update_fields=["reserved", "shipped"])
-    values = {
-        "shipment": shipment,
+    values: dict[str, Any] = {
+        "shipment": str(shipment),
         "carrier": shipment.carrier,
         "tracking": shipment.tracking_number,
-        "eta": shipment.eta.isoformat(),
+        "eta": date_param(shipment.eta),
     }
-    summary = (
-        _("Shipment %(shipment)s: %(carrier)s, tracking number %(tracking)s, ETA %(eta)s.") % values
+    summary = Msg(
+        _l("Shipment %(shipment)s: %(carrier)s, tracking number %(tracking)s, ETA %(eta)s."),
+        **values,
     )
     if all(f.remaining <= 0 for f in lines):
         perform("fulfillment.ship", actor=actor, obj=order, note=summary)
         step.skip_event = True  # the transition's row tells it
     else:
         step.event_action = "partial_shipment"
-        step.note = summary
+        step.set_note(summary)
     services.start_with_lead(
         target=shipment,
         kind=SlaKind.DELIVERY_NOTICE,
         owner=services.account_manager(order),
         due_at=services.at(shipment.eta, services.DELIVERY_NOTICE_TIME),
         lead=services.DELIVERY_NOTICE_LEAD,
-        note=_("%(carrier)s, tracking number %(tracking)s, arriving %(eta)s.") % values,
+        note=Msg(_l("%(carrier)s, tracking number %(tracking)s, arriving %(eta)s."), **values),
     )
     return shipment
 
@@ -698,10 +718,17 @@ def delivery_notice(step: Step[Any]) -> bool:
     order = shipment.order = step.root
     emails = services.customer_emails(order)
     if emails:
-        subject, body = services.delivery_notice_text(shipment)
+        subject, body = services.delivery_notice_messages(shipment)
         outbox_put(
             services.DELIVERY_NOTICE_KIND,
-            {"shipment": shipment.pk, "to": emails, "subject": subject, "body": body},
+            {
+                "shipment": shipment.pk,
+                "to": emails,
+                "subject": message_store(subject)[0],
+                "body": message_store(body)[0],
+                "subject_msg": subject.as_json(),
+                "body_msg": body.as_json(),
+            },
             target=shipment,
             key=services.delivery_notice_key(shipment),
         )
@@ -714,9 +741,11 @@ def send_delivery_notice(message: OutboxMessage) -> None:
     Only after the send is the shipment marked "customer notified". The Message-ID is
     the outbox message's: a send repeated after a crash is one message to mail clients."""
     payload = message.payload
+    # The customer's language: the portal's default (customers have no language setting).
+    language = settings.LANGUAGE_CODE
     EmailMessage(
-        subject=payload["subject"],
-        body=payload["body"],
+        subject=message_text(payload.get("subject_msg"), payload["subject"], language),
+        body=message_text(payload.get("body_msg"), payload["body"], language),
         to=payload["to"],
         headers={"Message-ID": f"<outbox-{message.pk}@{DNS_NAME}>"},
     ).send()
@@ -762,10 +791,10 @@ def stop(step: Step[Any]) -> OrderFulfillment | None:
     fulfillment.stop_reason = reason
     fulfillment.save(update_fields=["stopped_at", "stop_reason"])
     step.event_action = "preparation_stopped"
-    step.note = _("Reserved stock released; the warehouse was told to stop.")
+    step.set_note(Msg(_l("Reserved stock released; the warehouse was told to stop.")))
     services.notify(
         services.warehouse_people(fulfillment),
-        title=_("Stop preparing order %(order)s: cancelled") % {"order": order},
+        title=Msg(_l("Stop preparing order %(order)s: cancelled"), order=str(order)),
         body=reason,
         target=fulfillment,
     )
@@ -787,7 +816,7 @@ def release_on_cancellation(step: Step[Any]) -> None:
     if order.kind == OrderKind.SERVICE and step.from_state in P.APPROVED_STATUSES:
         services.notify(
             users_with_role(roles.WAREHOUSE),
-            title=_("Stop preparing order %(order)s: cancelled") % {"order": order},
+            title=Msg(_l("Stop preparing order %(order)s: cancelled"), order=str(order)),
             body=reason,
             target=order,
         )

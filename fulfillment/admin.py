@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from fulfillment.models import (
     AllocationRule,
+    BomLine,
     OrderFulfillment,
     ProgressEntry,
     PurchaseAlert,
@@ -90,3 +91,12 @@ admin.site.register(PurchaseAlert, ReadOnlyAdmin)
 admin.site.register(OrderFulfillment, ReadOnlyAdmin)
 admin.site.register(ProgressEntry, ReadOnlyAdmin)
 admin.site.register(Shipment, ReadOnlyAdmin)
+
+
+@admin.register(BomLine)
+class BomLineAdmin(admin.ModelAdmin):
+    """The bill of materials the MES work orders check raw materials against."""
+
+    list_display = ["product", "component", "quantity"]
+    search_fields = ["product__code", "product__name", "component__code", "component__name"]
+    autocomplete_fields = ["product", "component"]

@@ -10,7 +10,10 @@ class FulfillmentConfig(AppConfig):
         # Declares the fulfillment actions, the hooks on the orders app's approval and
         # cancellation (stock reservation and release) and the delivery notice's outbox
         # handler: registries only.
-        import fulfillment.actions  # noqa: F401
+        # The ERP's stock reports are one more action (fulfillment/erp.py).
+        import fulfillment.actions
+        import fulfillment.erp
+        import fulfillment.tracking  # noqa: F401  (carriers' tracking events)
         from core import roles as r
         from core.navigation import HomeAction, NavItem, register_home_action, register_nav
         from core.panels import register_order_badges
@@ -34,12 +37,22 @@ class FulfillmentConfig(AppConfig):
             "fulfillment.record_progress",
             "fulfillment.view_stockmovement",
             "fulfillment.view_purchasealert",
+            "fulfillment.view_bomline",
+            "fulfillment.add_bomline",
+            "fulfillment.change_bomline",
+            "fulfillment.delete_bomline",
         )
         r.grant(
             (r.SALES_MANAGER, r.DATA_ADMIN),
             "fulfillment.view_stockmovement",
             "fulfillment.view_purchasealert",
             "fulfillment.view_allocationrule",
+        )
+        # Tracking events of carriers / 3PLs (fulfillment/tracking.py, the API).
+        r.grant(
+            (r.LOGISTICS, r.DATA_ADMIN),
+            "fulfillment.post_tracking",
+            "fulfillment.view_shipmenttrackingevent",
         )
         r.grant(
             (r.DATA_ADMIN,),

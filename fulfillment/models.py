@@ -104,6 +104,9 @@ class MovementKind(models.TextChoices):
     RELEASE = "release", _("Release")
     ISSUE = "issue", _("Issue (shipped)")
     ADJUSTMENT = "adjustment", _("Adjustment")
+    # Reported by the ERP (fulfillment/erp.py): goods on their way, and a stock count.
+    IN_TRANSIT = "in_transit", _("In transit (ERP)")
+    COUNT = "count", _("Stock count (ERP)")
 
 
 class StockMovement(models.Model):
@@ -145,6 +148,15 @@ class StockMovement(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
+    # Goods on their way (ERP purchase orders, transfers): the sums per level equal the
+    # level's in_transit, like on hand and reserved; the expected arrival date goes along.
+    in_transit_delta = models.DecimalField(
+        _("change in transit"), max_digits=12, decimal_places=2, default=ZERO
+    )
+    expected_on = models.DateField(_("expected on"), null=True, blank=True)
+    # The other system's document (ERP receipt or transfer number): one movement per
+    # document and stock level, so a document posted twice moves the stock once.
+    reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("stock movement")
@@ -154,9 +166,53 @@ class StockMovement(models.Model):
             # The stock page's history of one level, newest first.
             models.Index(fields=["stock", "-created_at"], name="stock_movement_stock_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stock", "reference"],
+                condition=~Q(reference=""),
+                name="stock_movement_reference_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.stock}"
+
+
+class BomLine(models.Model):
+    """One raw material (component) of a product made in house: how much one unit needs.
+
+    The work order sent to the MES (fulfillment/mes.py) checks these against the stock of
+    the order's warehouse and names the shortage.
+    """
+
+    product = models.ForeignKey(
+        "orders.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="bom_lines",
+    )
+    component = models.ForeignKey(
+        "orders.Product",
+        verbose_name=_("raw material / component"),
+        on_delete=models.PROTECT,
+        related_name="used_in",
+    )
+    quantity = models.DecimalField(_("quantity per unit"), max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("bill of materials line")
+        verbose_name_plural = _("bill of materials")
+        ordering = ["product", "component"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "component"], name="bom_component_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(product=F("component")), name="bom_not_its_own_component"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ← {self.component} × {self.quantity}"
 
 
 class PurchaseAlert(models.Model):
@@ -645,3 +701,55 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_line.product} × {self.quantity}"
+
+
+class TrackingStatus(models.TextChoices):
+    """What a carrier or 3PL reports of a shipment (fulfillment/tracking.py)."""
+
+    PICKED_UP = "picked_up", _("Picked up")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Exception")
+
+
+class ShipmentTrackingEvent(models.Model):
+    """One tracking event a carrier or 3PL posted for a shipment. Written once; the
+    carrier's ``external_id`` makes a repeated post record nothing new."""
+
+    shipment = models.ForeignKey(
+        Shipment,
+        verbose_name=_("shipment"),
+        on_delete=models.CASCADE,
+        related_name="tracking_events",
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    status = models.CharField(_("status"), max_length=20, choices=TrackingStatus.choices)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    # The carrier's own words, kept as data (not a message of the portal).
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    external_id = models.CharField(_("carrier's event id"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shipment tracking event")
+        verbose_name_plural = _("shipment tracking events")
+        ordering = ["shipment", "-occurred_at", "-id"]
+        permissions = [("post_tracking", _("Can post shipment tracking events"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "external_id"], name="tracking_event_external_id_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shipment", "-occurred_at"], name="tracking_event_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} {self.status} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -27,8 +27,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import roles
+from core.messages import Msg
 from fulfillment.models import (
     ZERO,
     AccountManagerSource,
@@ -79,6 +81,26 @@ class AccountManagerChoice:
         if self.source == AccountManagerSource.RULE and self.rule is not None:
             how = f"{how} {self.rule}"
         return _("%(person)s (%(how)s)") % {"person": person_name(self.user), "how": how}
+
+    def message(self) -> Msg:
+        """:meth:`describe` as a language-neutral message (a timeline note, a notification)."""
+        from core.people import person_name
+
+        how: Any = AccountManagerSource(self.source) if self.source else ""
+        rule = self.rule
+        if self.source == AccountManagerSource.RULE and rule is not None:
+            regions = dict(rule._meta.get_field("region").flatchoices)
+            rule_text = Msg(
+                "%(region)s %(min)s–%(upper)s → %(warehouse)s",
+                region=regions.get(rule.region, rule.region)
+                if rule.region
+                else gettext_lazy("any region"),
+                min=str(rule.min_amount),
+                upper=str(rule.max_amount) if rule.max_amount is not None else "∞",
+                warehouse=str(rule.warehouse),
+            )
+            how = Msg("%(source)s %(rule)s", source=how, rule=rule_text)
+        return Msg(gettext_lazy("%(person)s (%(how)s)"), person=person_name(self.user), how=how)
 
 
 def _active(user: Any) -> Any:
@@ -326,7 +348,7 @@ def order_fulfillment(*, pk: int) -> Order:
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.select_related("shipped_by").prefetch_related(
-                    "lines__order_line__product"
+                    "lines__order_line__product", "tracking_events"
                 ),
             ),
         )

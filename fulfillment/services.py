@@ -16,17 +16,21 @@ import logging
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core import roles
 from core.actions import perform
 from core.errors import DomainError
+from core.messages import MessageLike, Msg, date_param
 from core.models import SlaClock, SlaKind
 from core.roles import users_with_role
 from core.services import notify_users, sla_clock_cancel, sla_clock_meet, sla_clock_start
@@ -45,6 +49,8 @@ from fulfillment.models import (
     PurchaseAlert,
     Shipment,
     ShipmentPreparation,
+    ShippingMethod,
+    Stage,
     StockLevel,
     StockMovement,
     Warehouse,
@@ -60,6 +66,26 @@ logger = logging.getLogger(__name__)
 
 # The delivery-risk warning goes out this long before the promised date.
 DELIVERY_RISK_LEAD = timedelta(hours=48)
+# Apps above may ask for an earlier warning for an order (insights: a high delivery-risk
+# score); the longest lead wins. A registry, so fulfillment imports nothing above it.
+_delivery_risk_leads: list[Any] = []
+
+
+def register_delivery_risk_lead(source: Any) -> None:
+    """``source(order)`` → a longer lead (``timedelta``) for that order, or None."""
+    if source not in _delivery_risk_leads:
+        _delivery_risk_leads.append(source)
+
+
+def delivery_risk_lead(order: Order) -> timedelta:
+    leads = [DELIVERY_RISK_LEAD]
+    for source in _delivery_risk_leads:
+        lead = source(order)
+        if lead is not None:
+            leads.append(lead)
+    return max(leads)
+
+
 # The delivery notice goes out this long before the ETA (docs/workflow.md §4, "shipped").
 DELIVERY_NOTICE_LEAD = timedelta(days=1)
 # Promised and arrival dates are days; the clocks need a moment on that day.
@@ -101,8 +127,16 @@ def warehouse_people(fulfillment: OrderFulfillment | None) -> list[Any]:
     return _users_with_role(roles.WAREHOUSE)
 
 
-def notify(recipients: list[Any], *, title: str, body: str = "", target: Any = None) -> None:
-    notify_users(recipients, title=title, body=body, target=target)
+def notify(
+    recipients: list[Any],
+    *,
+    title: MessageLike,
+    body: MessageLike = "",
+    target: Any = None,
+    url: str = "",
+) -> None:
+    """Tell ``recipients`` about ``target`` (``url``: its page when the target has none)."""
+    notify_users(recipients, title=title, body=body, target=target, url=url)
 
 
 # --- stock and the ledger -------------------------------------------------------------
@@ -205,17 +239,24 @@ def purchase_alert_update(level: StockLevel) -> PurchaseAlert | None:
     except IntegrityError:
         return None  # raised by a concurrent movement first: it notified
     values = {
-        "product": level.product,
-        "warehouse": level.warehouse,
+        "product": str(level.product),
+        "warehouse": str(level.warehouse),
         "available": qty(level.available),
         "safety": qty(level.safety_stock),
     }
     recipients = [level.warehouse.manager] if level.warehouse.manager_id else []
+    # The alert has no page of its own: the stock list, filtered to this row.
+    stock_url = (
+        reverse("fulfillment:stock")
+        + "?"
+        + urlencode({"warehouse": level.warehouse.code, "q": level.product.code})
+    )
     notify(
         recipients or _users_with_role(roles.WAREHOUSE),
-        title=_("Purchase alert: %(product)s in %(warehouse)s") % values,
-        body=_("Available %(available)s is below the safety stock of %(safety)s.") % values,
-        target=None,
+        title=Msg(_l("Purchase alert: %(product)s in %(warehouse)s"), **values),
+        body=Msg(_l("Available %(available)s is below the safety stock of %(safety)s."), **values),
+        target=alert,
+        url=stock_url,
     )
     logger.info("purchase alert %s raised", alert.pk)
     return alert
@@ -328,7 +369,7 @@ def start_with_lead(
     due_at: datetime,
     lead: timedelta,
     escalate_to: Any = None,
-    note: str = "",
+    note: MessageLike = "",
 ) -> SlaClock:
     """A clock due at ``due_at`` whose warning goes out ``lead`` before it.
 
@@ -356,14 +397,15 @@ def delivery_risk_start(order: Order, fulfillment: OrderFulfillment) -> None:
     if promised is None:
         return
     due = at(promised, DELIVERY_RISK_TIME)
-    note = _("Promised for %(date)s and not shipped yet.") % {"date": promised.isoformat()}
+    note = Msg(_l("Promised for %(date)s and not shipped yet."), date=date_param(promised))
     manager = sales_manager()
+    lead = delivery_risk_lead(order)
     start_with_lead(
         target=order,
         kind=SlaKind.DELIVERY_RISK,
         owner=account_manager(order),
         due_at=due,
-        lead=DELIVERY_RISK_LEAD,
+        lead=lead,
         escalate_to=manager,
         note=note,
     )
@@ -373,7 +415,7 @@ def delivery_risk_start(order: Order, fulfillment: OrderFulfillment) -> None:
             kind=SlaKind.DELIVERY_RISK,
             owner=manager,
             due_at=due,
-            lead=DELIVERY_RISK_LEAD,
+            lead=lead,
             note=note,
         )
 
@@ -400,41 +442,51 @@ def customer_emails(order: Order) -> list[str]:
     return (primary or [c.email for c in contacts])[:1]
 
 
-def delivery_notice_text(shipment: Shipment) -> tuple[str, str]:
-    values = {
-        "order": shipment.order,
+def delivery_notice_messages(shipment: Shipment) -> tuple[Msg, Msg]:
+    """The customer's delivery notice (subject, body) as messages: written in the customer's
+    language when it is sent, not in the language of whoever shipped."""
+    values: dict[str, Any] = {
+        "order": str(shipment.order),
         "company": shipment.order.customer.name,
         "carrier": shipment.carrier,
         "tracking": shipment.tracking_number,
-        "eta": shipment.eta.isoformat(),
-        "method": shipment.get_method_display(),
+        "eta": date_param(shipment.eta),
+        "method": ShippingMethod(shipment.method),
     }
-    subject = _("Your order %(order)s arrives on %(eta)s") % values
-    body = (
-        _(
+    subject = Msg(_l("Your order %(order)s arrives on %(eta)s"), **values)
+    body = Msg(
+        _l(
             "Dear %(company)s,\n\nyour order %(order)s is on its way and is expected on %(eta)s.\n"
             "Carrier: %(carrier)s (%(method)s), tracking number %(tracking)s."
-        )
-        % values
+        ),
+        **values,
     )
     return subject, body
+
+
+def delivery_notice_text(shipment: Shipment, language: str | None = None) -> tuple[str, str]:
+    """The customer's delivery notice (subject, body) in ``language`` (None: the active one)."""
+    subject, body = delivery_notice_messages(shipment)
+    return subject.render(language), body.render(language)
 
 
 # --- preparation progress ---------------------------------------------------------------
 def delay_risk_notify(entry: ProgressEntry, fulfillment: OrderFulfillment | None) -> None:
     order = entry.order
-    values = {
-        "order": order,
-        "stage": entry.get_stage_display(),
-        "planned": entry.planned_end.isoformat(),
-        "promised": fulfillment.promised_date.isoformat()
+    values: dict[str, Any] = {
+        "order": str(order),
+        "stage": Stage(entry.stage),
+        "planned": date_param(entry.planned_end),
+        "promised": date_param(fulfillment.promised_date)
         if fulfillment and fulfillment.promised_date
         else "—",
     }
     notify(
         [sales_manager(), order.owner],
-        title=_("Delay risk on order %(order)s: %(stage)s") % values,
-        body=_("Planned finish %(planned)s; promised to the customer for %(promised)s.") % values,
+        title=Msg(_l("Delay risk on order %(order)s: %(stage)s"), **values),
+        body=Msg(
+            _l("Planned finish %(planned)s; promised to the customer for %(promised)s."), **values
+        ),
         target=fulfillment or order,
     )
     ProgressEntry.objects.filter(pk=entry.pk).update(risk_notified_at=timezone.now())

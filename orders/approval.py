@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Max, Min
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from core.messages import Msg
 from customers.selectors import CreditStatus, credit_figures, credit_status_from
 from orders.models import ApprovalPolicy, Order, PaymentTerms
 
@@ -29,12 +30,18 @@ class ApprovalHints:
     """What the approver should see: the director rules that apply, discount and price hints."""
 
     director_reasons: list[str] = field(default_factory=list)
+    # The same reasons as language-neutral messages (a notification, a timeline note).
+    director_messages: list[Msg] = field(default_factory=list)
     max_discount: Decimal = Decimal("0")
     lowest_price_ratio: Decimal | None = None  # unit price / list price, worst line, in %
 
     @property
     def needs_director(self) -> bool:
         return bool(self.director_reasons)
+
+    def add_reason(self, message: Msg) -> None:
+        self.director_messages.append(message)
+        self.director_reasons.append(str(message))
 
 
 def approval_hints(order: Order, policy: ApprovalPolicy | None = None) -> ApprovalHints:
@@ -51,30 +58,33 @@ def approval_hints(order: Order, policy: ApprovalPolicy | None = None) -> Approv
         hints.lowest_price_ratio = Decimal(stats["lowest_ratio"]).quantize(Decimal("0.1"))
 
     if order.total_amount > policy.director_threshold:
-        hints.director_reasons.append(
-            _("Total %(total)s is above %(threshold)s.")
-            % {
-                "total": f"¥{order.total_amount:,.2f}",
-                "threshold": f"¥{policy.director_threshold:,.2f}",
-            }
+        hints.add_reason(
+            Msg(
+                _("Total %(total)s is above %(threshold)s."),
+                total=f"¥{order.total_amount:,.2f}",
+                threshold=f"¥{policy.director_threshold:,.2f}",
+            )
         )
     if order.payment_terms and order.payment_terms not in policy.standard_payment_terms:
-        hints.director_reasons.append(
-            _("Special payment terms: %(terms)s.") % {"terms": order.get_payment_terms_display()}
+        hints.add_reason(
+            Msg(_("Special payment terms: %(terms)s."), terms=PaymentTerms(order.payment_terms))
         )
     if hints.max_discount > policy.max_discount_percent:
-        hints.director_reasons.append(
-            _("A discount of %(discount)s%% is above the %(limit)s%% allowed.")
-            % {"discount": f"{hints.max_discount:g}", "limit": f"{policy.max_discount_percent:g}"}
+        hints.add_reason(
+            Msg(
+                _("A discount of %(discount)s%% is above the %(limit)s%% allowed."),
+                discount=f"{hints.max_discount:g}",
+                limit=f"{policy.max_discount_percent:g}",
+            )
         )
     floor = Decimal("100") - policy.max_below_list_percent
     if hints.lowest_price_ratio is not None and hints.lowest_price_ratio < floor:
-        hints.director_reasons.append(
-            _("A unit price is %(cut)s%% below the list price (more than %(limit)s%%).")
-            % {
-                "cut": f"{Decimal('100') - hints.lowest_price_ratio:g}",
-                "limit": f"{policy.max_below_list_percent:g}",
-            }
+        hints.add_reason(
+            Msg(
+                _("A unit price is %(cut)s%% below the list price (more than %(limit)s%%)."),
+                cut=f"{Decimal('100') - hints.lowest_price_ratio:g}",
+                limit=f"{policy.max_below_list_percent:g}",
+            )
         )
     return hints
 

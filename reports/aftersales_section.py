@@ -1,20 +1,21 @@
 """After-sales figures of the monthly review: satisfaction, complaints, acceptance issues.
 
+Like every figure of the report, these count the month's own orders (reports.selectors):
+their follow-up visits, acceptances and tickets, whenever they happened.
+
 Complaints and acceptance issues are kept apart: the complaint rate counts only the
-tickets opened from a customer's complaint (``TicketSource.COMPLAINT``) against the orders
-delivered in the month; the issues the customer raised when signing (acceptance issues,
-and the tickets opened from them) have their own figure, against the orders accepted in
-the month.
+tickets opened from a customer's complaint (``TicketSource.COMPLAINT``) against the
+month's orders delivered so far; the issues the customer raised when signing (acceptance
+issues, and the tickets opened from them) have their own figure, against the month's
+orders accepted so far.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -24,24 +25,28 @@ from aftersales.models import (
     AftersalesTicket,
     FollowUpVisit,
     IssueType,
+    SatisfactionSurvey,
     TicketSource,
 )
 from orders.models import OrderEvent
-from reports.selectors import NO_ACCEPTANCES, NO_DELIVERIES, NO_VISITS, Figure, rate, ratio
+from reports.selectors import (
+    NO_ACCEPTANCES,
+    NO_DELIVERIES,
+    NO_VISITS,
+    Figure,
+    month_orders,
+    rate,
+    ratio,
+)
 
-
-def _span(start: date, end: date) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return (
-        datetime.combine(start, time.min, tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-    )
+# Said in the review when no customer answered the online survey.
+NO_SURVEYS = _("No online surveys this month; cannot be calculated.")
 
 
 def aftersales_figures(start: date, end: date) -> dict[str, Any]:
     """A handful of aggregate queries, whatever the number of orders."""
-    begin, finish = _span(start, end)
-    visits = FollowUpVisit.objects.filter(visit_date__gte=start, visit_date__lte=end)
+    month_ids = month_orders(start, end).values("pk")
+    visits = FollowUpVisit.objects.filter(order__in=month_ids)
     summary = visits.aggregate(average=Avg("satisfaction"), count=Count("pk"))
     counts = dict(
         visits.values_list("satisfaction").annotate(n=Count("pk")).values_list("satisfaction", "n")
@@ -53,22 +58,28 @@ def aftersales_figures(start: date, end: date) -> dict[str, Any]:
             "label": labels.get(row["issue_type"], row["issue_type"]),
             "count": row["n"],
         }
-        for row in AcceptanceIssue.objects.filter(created_at__gte=begin, created_at__lt=finish)
+        for row in AcceptanceIssue.objects.filter(acceptance__order__in=month_ids)
         .values("issue_type")
         .annotate(n=Count("pk"))
         .order_by("-n", "issue_type")
     ]
+    # A request the customer opened on their page (source "online") is a complaint too.
     complaints = AftersalesTicket.objects.filter(
-        opened_at__gte=begin, opened_at__lt=finish, source=TicketSource.COMPLAINT
+        order__in=month_ids, source__in=(TicketSource.COMPLAINT, TicketSource.ONLINE)
     ).count()
-    accepted = Acceptance.objects.filter(recorded_at__gte=begin, recorded_at__lt=finish).aggregate(
+    # The customers' own online surveys (customer_portal); a low score is a call to make.
+    surveys = SatisfactionSurvey.objects.filter(order__in=month_ids).aggregate(
+        average=Avg("score"), count=Count("pk"), low=Count("pk", filter=Q(low_score=True))
+    )
+    survey_average = surveys["average"]
+    if survey_average is not None:
+        survey_average = Decimal(str(survey_average)).quantize(Decimal("0.01"))
+    accepted = Acceptance.objects.filter(order__in=month_ids).aggregate(
         orders=Count("pk"),
         with_issues=Count("pk", filter=Q(issues__isnull=False), distinct=True),
     )
     delivered = (
-        OrderEvent.objects.filter(
-            kind="transition", to_status="delivered", created_at__gte=begin, created_at__lt=finish
-        )
+        OrderEvent.objects.filter(kind="transition", to_status="delivered", order__in=month_ids)
         .values("order")
         .distinct()
         .count()
@@ -87,6 +98,9 @@ def aftersales_figures(start: date, end: date) -> dict[str, Any]:
         "accepted": accepted["orders"],
         "accepted_with_issues": accepted["with_issues"],
         "acceptance_issue_rate": rate(accepted["with_issues"], accepted["orders"]),
+        "survey_average": survey_average,
+        "survey_count": surveys["count"],
+        "survey_low": surveys["low"],
         "figures": [
             Figure(
                 "satisfaction",
@@ -94,6 +108,13 @@ def aftersales_figures(start: date, end: date) -> dict[str, Any]:
                 average,
                 summary["count"],
                 empty=NO_VISITS,
+            ),
+            Figure(
+                "survey",
+                _("Online survey (1–5)"),
+                survey_average,
+                surveys["count"],
+                empty=NO_SURVEYS,
             ),
             ratio("complaint_rate", _("Complaint rate"), complaints, delivered, NO_DELIVERIES),
             ratio(

@@ -30,6 +30,18 @@ class ReportsConfig(AppConfig):
                 order=55,
             )
         )
+        # The improvement list feeds every monthly review (its open items print in the
+        # report); whoever reads the review finds it in the navigation and on the report.
+        register_nav(
+            NavItem(
+                "improvements",
+                _("Improvement list"),
+                "reports:improvements",
+                "list-check",
+                permission="archive.view_reports",
+                order=56,
+            )
+        )
         register_home_action(
             (r.SALES_MANAGER, r.SALES_DIRECTOR, r.GENERAL_MANAGER),
             HomeAction(

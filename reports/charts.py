@@ -47,10 +47,29 @@ def _svg(width: int, height: int, body: str, title: str) -> SafeString:
     )
 
 
+def empty_chart(*, title: str, text: str, width: int = 520) -> SafeString:
+    """A chart with nothing to show says so in words, instead of a made-up slice or bar."""
+    return _svg(
+        width,
+        64,
+        f'<text x="0" y="16" font-size="13" font-weight="bold" fill="#1d2939">{escape(title)}</text>'
+        f'<text x="0" y="44" fill="#667085" data-empty="1">{escape(text)}</text>',
+        title,
+    )
+
+
 def bar_chart(
-    items: Sequence[tuple[str, Number]], *, title: str, width: int = 520, bar: int = 22
+    items: Sequence[tuple[str, Number]],
+    *,
+    title: str,
+    width: int = 520,
+    bar: int = 22,
+    empty: str = "",
 ) -> SafeString:
-    """Horizontal bars: long Chinese labels stay readable."""
+    """Horizontal bars: long Chinese labels stay readable. With no item (or only zeros)
+    and an ``empty`` text, the chart says that instead."""
+    if empty and not any(float(value) for _label, value in items):
+        return empty_chart(title=title, text=empty, width=width)
     items = list(items) or [("—", 0)]
     label_width = min(180, 14 + 13 * max(len(label) for label, _v in items))
     top, gap = 30, 8
@@ -75,9 +94,16 @@ def bar_chart(
 
 
 def column_chart(
-    items: Sequence[tuple[str, Number]], *, title: str, width: int = 520, height: int = 220
+    items: Sequence[tuple[str, Number]],
+    *,
+    title: str,
+    width: int = 520,
+    height: int = 220,
+    empty: str = "",
 ) -> SafeString:
     """Vertical columns, e.g. the twelve-month trend."""
+    if empty and not any(float(value) for _label, value in items):
+        return empty_chart(title=title, text=empty, width=width)
     items = list(items) or [("—", 0)]
     left, top, bottom = 10, 30, 36
     plot_height = height - top - bottom
@@ -104,12 +130,20 @@ def column_chart(
 
 
 def pie_chart(
-    items: Sequence[tuple[str, Number]], *, title: str, width: int = 520, height: int = 220
+    items: Sequence[tuple[str, Number]],
+    *,
+    title: str,
+    width: int = 520,
+    height: int = 220,
+    empty: str = "",
 ) -> SafeString:
-    """A donut with a legend; shares are of the total."""
+    """A donut with a legend; shares are of the total. Nothing to share out: the ``empty``
+    text (or a grey ring without a legend) — never a slice "— 1 (100 %)"."""
     import math
 
-    items = [(label, value) for label, value in items if float(value) > 0] or [("—", 1)]
+    items = [(label, value) for label, value in items if float(value) > 0]
+    if not items:
+        return empty_chart(title=title, text=empty or "—", width=width)
     total = sum(float(value) for _label, value in items)
     cx, cy, radius, inner = 110, 125, 80, 46
     parts = [

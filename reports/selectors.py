@@ -2,7 +2,10 @@
 improvement list and the home page's count. Every figure is an aggregate computed by
 PostgreSQL — the report's query count does not depend on the number of orders.
 
-"Orders of the month" are the submitted orders whose order date falls in the month.
+"Orders of the month" are the submitted orders whose order date falls in the month. Every
+figure of the report counts the month's own orders — what has happened to them so far —
+never another month's: a month without orders reports nothing but that it had none (the
+twelve-month trend and the comparison columns say which months they show).
 Times are compared in the business time zone (Asia/Shanghai).
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -186,6 +189,11 @@ class MonthlyReport:
         return f"{self.year}-{self.month:02d}"
 
     @property
+    def is_empty(self) -> bool:
+        """No order of the month at all (not even a cancelled one): nothing to report."""
+        return not (self.totals.orders or self.totals.cancelled)
+
+    @property
     def key_figures(self) -> list[Figure]:
         """The rates and averages of the review, in the order the page, PDF and XLSX show them."""
         figures = [
@@ -250,14 +258,14 @@ def _stage_times(start: date, end: date) -> list[dict[str, Any]]:
             SELECT e.order_id, o.created_at AS created, {firsts}
             FROM orders_order o
             JOIN orders_orderevent e ON e.order_id = o.id AND e.kind = 'transition'
-            WHERE o.order_date BETWEEN %s AND %s
+            WHERE o.order_date BETWEEN %s AND %s AND o.status <> ALL(%s)
             GROUP BY e.order_id, o.created_at
         )
         SELECT {", ".join(measures)}
         FROM t
     """  # noqa: S608 - every interpolated name comes from the STAGES constant above
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end])
+        cursor.execute(sql, [start, end, list(NOT_COUNTED)])
         row = cursor.fetchone()
     result = []
     for index, (label, _frm, _to) in enumerate(STAGES):
@@ -274,72 +282,50 @@ def _stage_times(start: date, end: date) -> list[dict[str, Any]]:
 
 
 def _deliveries(start: date, end: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """On-time rate of the orders delivered in the month, and the latest orders with reasons.
+    """Of the month's goods orders delivered so far, how many on time; and the latest of the
+    month's orders with reasons.
 
     The promise is the date agreed with the customer (fulfillment) or else the requested
-    date. Both statements start from the month's rows (the month's "delivered" events, the
-    orders promised in the month) and reach the rest through indexes, so their cost does not
-    grow with the years of history.
+    date. Both statements start from the month's orders (the order-date index) and reach
+    their first delivery and promise by one index probe each, so their cost does not grow
+    with the years of history.
     """
     tz = settings.TIME_ZONE
-    begin, finish = _aware(start), _aware(end + timedelta(days=1))
-    delivered_sql = """
-        SELECT COUNT(*),
-               COUNT(*) FILTER (WHERE (e.created_at AT TIME ZONE %s)::date
-                                      <= COALESCE(f.promised_date, o.requested_delivery_date))
-        FROM orders_orderevent e
-        JOIN orders_order o ON o.id = e.order_id
-        LEFT JOIN fulfillment_orderfulfillment f ON f.order_id = o.id
-        WHERE e.kind = 'transition' AND e.to_status = 'delivered'
-          AND e.created_at >= %s AND e.created_at < %s AND o.kind = 'goods'
-          AND NOT EXISTS (SELECT 1 FROM orders_orderevent e2
-                          WHERE e2.order_id = e.order_id AND e2.kind = 'transition'
-                            AND e2.to_status = 'delivered' AND e2.created_at < e.created_at)
+    month_sql = """
+        SELECT o.id, o.number, o.customer_id,
+               COALESCE((SELECT f.promised_date FROM fulfillment_orderfulfillment f
+                         WHERE f.order_id = o.id), o.requested_delivery_date) AS promised,
+               (SELECT (MIN(e.created_at) AT TIME ZONE %s)::date FROM orders_orderevent e
+                 WHERE e.order_id = o.id AND e.kind = 'transition'
+                   AND e.to_status = 'delivered') AS delivered_on
+        FROM orders_order o
+        WHERE o.order_date BETWEEN %s AND %s AND o.kind = 'goods'
+          AND o.status NOT IN ('draft', 'rejected', 'cancelled')
     """
-    late_sql = """
-        WITH promised AS MATERIALIZED (
-            -- The orders whose promise falls in the month, in two index-driven halves
-            -- (an OR across the two tables read every order): requested in the month and
-            -- not re-promised elsewhere, or re-promised into the month.
-            -- (a scalar subquery: one index probe per order, where a join hashed the
-            -- whole fulfillment table; re-promised outside the month is dropped below)
-            SELECT o.id, o.number, o.customer_id,
-                   COALESCE((SELECT f.promised_date FROM fulfillment_orderfulfillment f
-                             WHERE f.order_id = o.id), o.requested_delivery_date) AS promised
-            FROM orders_order o
-            WHERE o.requested_delivery_date BETWEEN %s AND %s
-              AND o.kind = 'goods' AND o.status NOT IN ('draft', 'rejected', 'cancelled')
-            UNION ALL
-            SELECT o.id, o.number, o.customer_id, f.promised_date
-            FROM fulfillment_orderfulfillment f
-            JOIN orders_order o ON o.id = f.order_id
-            WHERE f.promised_date BETWEEN %s AND %s
-              AND (o.requested_delivery_date IS NULL
-                   OR o.requested_delivery_date NOT BETWEEN %s AND %s)
-              AND o.kind = 'goods' AND o.status NOT IN ('draft', 'rejected', 'cancelled')
-        ), d AS MATERIALIZED (
-            SELECT p.*, (SELECT (MIN(e.created_at) AT TIME ZONE %s)::date FROM orders_orderevent e
-                         WHERE e.order_id = p.id AND e.kind = 'transition'
-                           AND e.to_status = 'delivered') AS delivered_on
-            FROM promised p WHERE p.promised BETWEEN %s AND %s
-        )
+    delivered_sql = f"""
+        WITH d AS MATERIALIZED ({month_sql})
+        SELECT COUNT(d.delivered_on), COUNT(*) FILTER (WHERE d.delivered_on <= d.promised)
+        FROM d
+    """  # noqa: S608 - month_sql is the constant above
+    late_sql = f"""
+        WITH d AS MATERIALIZED ({month_sql})
         SELECT d.id, d.number, c.name, d.promised, d.delivered_on,
                (SELECT pe.problem FROM fulfillment_progressentry pe
                  WHERE pe.order_id = d.id AND pe.problem <> ''
                  ORDER BY pe.created_at DESC LIMIT 1) AS reason
         FROM d JOIN customers_customer c ON c.id = d.customer_id
-        WHERE COALESCE(d.delivered_on, %s) > d.promised
+        WHERE d.promised IS NOT NULL AND COALESCE(d.delivered_on, %s) > d.promised
         ORDER BY COALESCE(d.delivered_on, %s) - d.promised DESC, d.id
         LIMIT 10
-    """
+    """  # noqa: S608 - month_sql is the constant above
     # Undelivered orders are late as of the end of the month (or today, if earlier).
     from django.utils import timezone
 
     as_of = min(end, timezone.localdate())
     with connection.cursor() as cursor:
-        cursor.execute(delivered_sql, [tz, begin, finish])
+        cursor.execute(delivered_sql, [tz, start, end])
         delivered, on_time = cursor.fetchone()
-        cursor.execute(late_sql, [*(start, end) * 3, tz, start, end, as_of, as_of])
+        cursor.execute(late_sql, [tz, start, end, as_of, as_of])
         late = [
             {
                 "id": row[0],
@@ -355,17 +341,26 @@ def _deliveries(start: date, end: date) -> tuple[dict[str, Any], list[dict[str, 
     return {"delivered": delivered, "on_time": on_time, "rate": rate(on_time, delivered)}, late
 
 
-def _clocks(start: date, end: date) -> list[dict[str, Any]]:
-    from core.calendar import BusinessCalendar  # noqa: F401 - the clocks were computed with it
+def month_clock_targets(start: date, end: date) -> Q:
+    """The deadline clocks that watch the month's orders, or the after-sales tickets of them."""
+    from django.apps import apps
 
-    tz_start = _aware(start)
-    tz_end = _aware(end + timedelta(days=1))
-    rows = (
-        SlaClock.objects.filter(
-            started_at__gte=tz_start,
-            started_at__lt=tz_end,
-            kind__in=[kind for _key, kind, _label in CLOCKS],
+    month_ids = month_orders(start, end).values("pk")
+    targets = Q(content_type=ContentType.objects.get_for_model(Order), object_id__in=month_ids)
+    if apps.is_installed("aftersales"):
+        ticket = apps.get_model("aftersales", "AftersalesTicket")
+        targets |= Q(
+            content_type=ContentType.objects.get_for_model(ticket),
+            object_id__in=ticket.objects.filter(order__in=month_ids).values("pk"),
         )
+    return targets
+
+
+def _clocks(start: date, end: date) -> list[dict[str, Any]]:
+    """Of the deadlines of the month's orders (and their tickets), how many were met in time."""
+    rows = (
+        SlaClock.objects.filter(month_clock_targets(start, end))
+        .filter(kind__in=[kind for _key, kind, _label in CLOCKS])
         .exclude(cancelled_at__isnull=False)
         .values("kind")
         .annotate(total=Count("pk"), in_time=Count("pk", filter=Q(met_at__lte=F("due_at"))))
@@ -394,12 +389,12 @@ def _aware(day: date):  # type: ignore[no-untyped-def]
 
 
 def _fulfillment_rate(start: date, end: date) -> dict[str, Any]:
-    """Of the goods orders promised for delivery in the month, how many shipped in full."""
+    """Of the month's goods orders due for delivery by the end of the month, how many
+    shipped in full."""
     row = (
-        Order.objects.filter(
-            kind="goods", requested_delivery_date__gte=start, requested_delivery_date__lte=end
-        )
-        .exclude(status__in=[*NOT_COUNTED, OrderStatus.CANCELLED])
+        month_orders(start, end)
+        .filter(kind="goods", requested_delivery_date__lte=end)
+        .exclude(status=OrderStatus.CANCELLED)
         .aggregate(due=Count("pk"), shipped=Count("pk", filter=Q(status__in=SHIPPED_OR_LATER)))
     )
     return {**row, "rate": rate(row["shipped"], row["due"])}
@@ -553,7 +548,7 @@ def monthly_report_cached(*, year: int, month: int, fresh: bool = False) -> Mont
         report = monthly_report(year=year, month=month)
         report.computed_at = timezone.now()
         return report
-    key = f"archive:monthly-report:v1:{year}-{month:02d}:{translation.get_language()}"
+    key = f"archive:monthly-report:v2:{year}-{month:02d}:{translation.get_language()}"
     if not fresh:
         cached = _cache_call(cache.get, key)
         if cached is not None:

@@ -72,13 +72,19 @@ def _month(request: HttpRequest, *, lenient: bool = False) -> tuple[int, int]:
     return today.year, today.month
 
 
+MSG_NO_ORDERS_CHART = gettext_lazy("No orders this month.")
+
+
 def _charts(report: MonthlyReport) -> dict[str, Any]:
+    """The report's charts; one with nothing of the month's to show says so in words."""
+    none = str(MSG_NO_ORDERS_CHART)
     extra = {}
     satisfaction = report.extra.get("satisfaction")
     if satisfaction:
         extra["satisfaction"] = charts.bar_chart(
             [(f"{score} ★", count) for score, count in satisfaction["distribution"]],
             title=_("Satisfaction (follow-up visits)"),
+            empty=str(gettext_lazy("No follow-up visits of this month's orders.")),
         )
         if satisfaction["issue_types"]:
             extra["issues"] = charts.pie_chart(
@@ -89,18 +95,22 @@ def _charts(report: MonthlyReport) -> dict[str, Any]:
         "trend": charts.column_chart(
             [(row["label"][5:], row["amount"]) for row in report.trend],
             title=_("Order amount, last 12 months (CNY)"),
+            empty=str(gettext_lazy("No orders in these twelve months.")),
         ),
         "region": charts.bar_chart(
-            [(row["label"], row["amount"]) for row in report.by_region],
+            [(str(row["label"]), row["amount"]) for row in report.by_region],
             title=_("Amount by region (CNY)"),
+            empty=none,
         ),
         "channel": charts.pie_chart(
-            [(row["label"], row["orders"]) for row in report.by_channel],
+            [(str(row["label"]), row["orders"]) for row in report.by_channel],
             title=_("Orders by source channel"),
+            empty=none,
         ),
         "stages": charts.bar_chart(
             [(str(row["label"]), row["median_hours"] or 0) for row in report.stages],
             title=_("Median hours per stage"),
+            empty=none if report.is_empty else "",
         ),
     }
 

@@ -14,6 +14,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 $PY manage.py migrate --noinput
 $PY manage.py load_demo
+# The demo signs delivery receipts with a self-signed certificate (made once, kept in var/).
+$PY manage.py make_signing_cert
 $PY manage.py collectstatic --noinput -v 0
 
 cat <<MSG

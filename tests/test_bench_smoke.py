@@ -39,6 +39,10 @@ BENCHMARKS = {
     "concurrent_submits_5",
     "concurrent_stock_confirm_5",
     "load_test_5_users",
+    "api_order_list_keyset",
+    "api_sync_10000",
+    "api_order_create",
+    "api_load_5_clients",
 }
 
 
@@ -76,6 +80,8 @@ def test_every_benchmark_runs_on_a_small_data_set(tmp_path) -> None:
             "5",
             "--load-workers",
             "2",
+            "--api-clients",
+            "5",
             "--output",
             str(output),
         ]

@@ -211,7 +211,7 @@ def get_routes() -> list[Route]:
     """The pages and fragments without an id that answer a GET (the admin and accounts aside)."""
     routes = []
     for route in _walk(get_resolver().url_patterns):
-        if route.route.startswith(("admin/", "accounts/")) or route.args:
+        if route.route.startswith(("admin/", "accounts/", "api/")) or route.args:
             continue
         methods = allowed_methods(route.view)
         if methods is None or "GET" in methods:
@@ -335,7 +335,7 @@ def id_get_routes() -> list[Route]:
     """The pages, fragments and downloads with an object id that answer a GET."""
     routes = []
     for route in _walk(get_resolver().url_patterns):
-        if route.route.startswith(("admin/", "accounts/")):
+        if route.route.startswith(("admin/", "accounts/", "api/")):
             continue
         if not any(converter == "int" for converter, _arg in route.args):
             continue

@@ -49,6 +49,13 @@ EXCLUDED_PREFIXES = (
     # Django's admin has its own staff-only login and permission checks, tested by Django
     # (and core/tests/test_admin.py for what we customise); no role user is staff.
     "admin/",
+    # The customer's pages: no roles, the link's token is the credential; every one of them
+    # is walked with valid, revoked, expired, forged and truncated tokens and with the
+    # customer's cookies by customer_portal/tests/test_security.py.
+    "c/<str:token>/",
+    # The API: keys, not sessions (api/tests: every operation's 401 / 403 / 404 / 429, and
+    # Schemathesis over every operation).
+    "api/",
 )
 # Static files and uploads have no URL pattern at all: whitenoise serves /static/ before
 # URL resolution and MEDIA_URL (/files/) is not routed (uploads go through views, below).
@@ -73,6 +80,7 @@ OBJECT_FOR_PREFIX = (
     ("aftersales:issue_record", "order"),
     ("aftersales:visit_form", "order"),
     ("core:notification_read", "notification"),  # the sales assistant's notification
+    ("customer_portal:link_send", "order"),
 )
 SLUG_VALUES = {"action": "submit", "decision": "approve"}
 STRING_VALUES = {"uidb64": "MQ", "token": "set-password"}
@@ -230,6 +238,11 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "GET": e(NOT_ALLOWED),
         "POST": e(DENIED, sales_assistant=BAD_REQUEST, sales_manager=BAD_REQUEST),
     },
+    # A draft is discarded by its maker; the matrix's order is confirmed: 409.
+    "orders:discard": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED, sales_assistant=CONFLICT),
+    },
     "orders:cancel_decide": {
         "GET": e(NOT_ALLOWED),
         "POST": e(DENIED, sales_manager=CONFLICT),
@@ -383,6 +396,18 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "fulfillment:stock": {
         "GET": e(OK),
         "POST": e(DENIED, warehouse=OK),
+    },
+    "insights:dashboard": {
+        "GET": e(OK, aftersales=DENIED, data_admin=DENIED, legal=DENIED),
+        "POST": e(NOT_ALLOWED),
+    },
+    "insights:order_hints": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(OK),
+    },
+    "insights:decide": {  # no suggestion with that id: the warehouse gets a 404
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED, warehouse=MISSING),
     },
     "fulfillment:order": {
         "GET": e(OK),
@@ -672,6 +697,66 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "GET": e(NOT_ALLOWED),
         "POST": e(MISSING),
     },
+    # Finance: the settlement statement (credit data: managers, director, GM, data admin).
+    "finance:statement": {
+        "GET": e(
+            DENIED,
+            sales_manager=MISSING,
+            sales_director=MISSING,
+            data_admin=MISSING,
+            general_manager=MISSING,
+        ),
+        "POST": e(
+            DENIED,
+            sales_manager=MISSING,
+            sales_director=MISSING,
+            data_admin=MISSING,
+            general_manager=MISSING,
+        ),
+    },
+    "finance:statement_pdf": {
+        "GET": e(
+            DENIED,
+            sales_manager=MISSING,
+            sales_director=MISSING,
+            data_admin=MISSING,
+            general_manager=MISSING,
+        ),
+        "POST": e(
+            DENIED,
+            sales_manager=MISSING,
+            sales_director=MISSING,
+            data_admin=MISSING,
+            general_manager=MISSING,
+        ),
+    },
+    "finance:note_issue": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(
+            DENIED,
+            sales_manager=MISSING,
+            sales_director=MISSING,
+            data_admin=MISSING,
+            general_manager=MISSING,
+        ),
+    },
+    # The data administrator's webhook log (api/webhooks/views.py).
+    "webhooks:list": {
+        "GET": e(DENIED, data_admin=OK),
+        "POST": e(DENIED, data_admin=OK),
+    },
+    "webhooks:deliveries": {
+        "GET": e(DENIED, data_admin=MISSING),
+        "POST": e(DENIED, data_admin=MISSING),
+    },
+    "webhooks:resume": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED, data_admin=MISSING),
+    },
+    "webhooks:replay": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED, data_admin=MISSING),
+    },
     "core:home": {
         "GET": e(OK),
         "POST": e(OK),
@@ -701,6 +786,20 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "core:notifications_read_all": {
         "GET": e(NOT_ALLOWED),
         "POST": e(REDIRECT),
+    },
+    # 发送客户链接 on the order page: the order's creator / owner (an empty POST names no
+    # contact: the page again with the reason); revoke and the signature: no such object.
+    "customer_portal:link_send": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(DENIED, sales_assistant=REDIRECT),
+    },
+    "customer_portal:link_revoke": {
+        "GET": e(NOT_ALLOWED),
+        "POST": e(MISSING),
+    },
+    "customer_portal:signature_image": {
+        "GET": e(MISSING),
+        "POST": e(MISSING),
     },
     "core:set_language": {
         "GET": e(NOT_ALLOWED, anon=NOT_ALLOWED),

@@ -44,8 +44,9 @@ def test_the_communication_log_is_not_called_a_customer_contact(role_client):
             result="Address confirmed",
         )
     event = order.events.get(kind="contact")
-    # Written in English mode: no Chinese punctuation in the note.
-    assert event.note == "Phone · Li Si: Address confirmed"
+    # Read in English (whoever wrote it): no Chinese punctuation in the note.
+    with translation.override("en"):
+        assert event.note_text == "Phone · Li Si: Address confirmed"
     page = client.get(f"/orders/{order.pk}/").content.decode()
     entry = page.split('data-event-kind="contact"')[1].split("</li>")[0]
     assert "客户沟通" in entry and "客户联系人" not in entry

@@ -73,3 +73,20 @@ def minutes(value: Any) -> int:
 def colon() -> str:
     """The colon after a label in the active language: "：" in Chinese, ": " in English."""
     return "：" if (get_language() or "").startswith("zh") else ": "
+
+
+@register.simple_tag
+def order_form_hints() -> list[dict[str, str]]:
+    """The hint endpoints apps above orders registered for the order form (core.panels)."""
+    from core.panels import order_form_hints as registered
+
+    return registered()
+
+
+@register.filter
+def message(stored: Any, fallback: str = "") -> str:
+    """A stored message (core.messages JSON) in the reader's language, else ``fallback``
+    (rows written before messages were language-neutral): ``{{ c.label_msg|message:c.label }}``."""
+    from core.messages import message_text
+
+    return message_text(stored if isinstance(stored, dict) else None, str(fallback or ""))

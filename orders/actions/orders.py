@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core import roles
 from core.actions import (
@@ -36,6 +36,7 @@ from core.actions import (
     perform,
     read_only_when,
 )
+from core.messages import MessageLike, Msg, join_messages, message_store
 from core.models import SlaKind
 from core.roles import users_with_role
 from core.services import (
@@ -71,6 +72,7 @@ from orders.models import (
     CHANGEABLE_STATUSES,
     EDITABLE_STATUSES,
     ApprovalPolicy,
+    ContactChannel,
     CustomerContactLog,
     Order,
     OrderAttachment,
@@ -118,6 +120,7 @@ def order_event(step: Step[Any]) -> OrderEvent:
         payload.setdefault("to", step.to_state)
     # From / to when the order's own state moved (a credit hold keeps it: no from / to).
     show_move = moved and (kind == OrderEventKind.TRANSITION or step.from_state != order.status)
+    note, note_msg = step.note_message()
     return OrderEvent(
         order=order,
         kind=kind,
@@ -127,7 +130,8 @@ def order_event(step: Step[Any]) -> OrderEvent:
         from_status=step.from_state if show_move else "",
         to_status=order.status if show_move else "",
         actor=step.actor if getattr(step.actor, "pk", None) is not None else None,
-        note=step.note,
+        note=note,
+        note_msg=note_msg,
         payload=payload,
     )
 
@@ -216,7 +220,8 @@ def edit(step: Step[Order]) -> Order:
     order.full_clean(exclude=["status"])
     order.save()
     _save_lines(order, step.params["lines"])
-    step.note = step.note or _("Order details edited.")
+    if not step.note:
+        step.set_note(Msg(_l("Order details edited.")))
     return order
 
 
@@ -244,7 +249,7 @@ def submit(step: Step[Order]) -> Order:
             )
     if not order.number:
         order.number = order_number_next(on=timezone.localdate())
-    step.note = _("Confirmed not a duplicate.") if confirmed else ""
+    step.set_note(Msg(_l("Confirmed not a duplicate.")) if confirmed else "")
     step.transition()
     return order
 
@@ -268,7 +273,7 @@ def request_info(step: Step[Order]) -> Order:
     )
     notification_create(
         recipient=order.created_by,
-        title=_("Order %(number)s needs information") % {"number": order.number},
+        title=Msg(_l("Order %(number)s needs information"), number=order.number),
         body=reason,
         target=order,
     )
@@ -294,11 +299,14 @@ def log_contact(step: Step[Order]) -> CustomerContactLog:
     log.full_clean()
     log.save()
     sla_clock_meet(target=order, kind=SlaKind.CLARIFICATION, at=log.created_at)
-    step.note = _("%(channel)s · %(person)s: %(result)s") % {
-        "channel": log.get_channel_display(),
-        "person": log.person,
-        "result": log.result,
-    }
+    step.set_note(
+        Msg(
+            _l("%(channel)s · %(person)s: %(result)s"),
+            channel=ContactChannel(log.channel),
+            person=log.person,
+            result=log.result,
+        )
+    )
     return log
 
 
@@ -319,7 +327,7 @@ def reject(step: Step[Order]) -> Order:
     step.transition()
     notification_create(
         recipient=order.created_by,
-        title=_("Order %(number)s was rejected") % {"number": order.number},
+        title=Msg(_l("Order %(number)s was rejected"), number=order.number),
         body=reason,
         target=order,
     )
@@ -371,7 +379,7 @@ def _confirmed(step: Step[Order]) -> None:
     order.save(update_fields=["confirmed_at", "approved_total", "updated_at"])
     order_notify(
         [order.owner],
-        title=_("Order %(number)s is confirmed: please prepare it") % {"number": order.number},
+        title=Msg(_l("Order %(number)s is confirmed: please prepare it"), number=order.number),
         body=order.customer.name,
         order=order,
     )
@@ -406,20 +414,22 @@ def approve(step: Step[Order]) -> Order:
             order.credit_hold = True
             order.credit_hold_reason = "\n".join(credit.reasons())
             order.save(update_fields=["credit_hold", "credit_hold_reason", "updated_at"])
+            hold_reasons = join_messages(*credit.messages())
             step.stay(
                 event_kind=OrderEventKind.NOTE,
                 event_action="credit_hold",
-                note=order.credit_hold_reason,
+                note=hold_reasons,
             )
             order_notify(
                 [order.owner],
-                title=_("Order %(number)s is on credit hold") % {"number": order.number},
-                body=order.credit_hold_reason,
+                title=Msg(_l("Order %(number)s is on credit hold"), number=order.number),
+                body=hold_reasons,
                 order=order,
             )
             return order
     hints = approval_hints(order, policy)
     order.director_reasons = "\n".join(hints.director_reasons)
+    director_reasons = join_messages(*hints.director_messages)
     order.approved_by, order.approved_at = step.actor, timezone.now()
     step.transition(needs_director=hints.needs_director)
     if order.status == OrderStatus.CONFIRMED:
@@ -427,8 +437,8 @@ def approve(step: Step[Order]) -> Order:
     else:
         order_notify(
             users_with_role(roles.SALES_DIRECTOR),
-            title=_("Order %(number)s waits for your approval") % {"number": order.number},
-            body=order.director_reasons,
+            title=Msg(_l("Order %(number)s waits for your approval"), number=order.number),
+            body=director_reasons,
             order=order,
         )
     return order
@@ -471,7 +481,7 @@ def return_to_creator(step: Step[Order]) -> Order:
     step.transition()
     order_notify(
         [order.created_by],
-        title=_("Order %(number)s was returned to you") % {"number": order.number},
+        title=Msg(_l("Order %(number)s was returned to you"), number=order.number),
         body=reason,
         order=order,
     )
@@ -504,10 +514,25 @@ def credit_release(step: Step[Order]) -> Order:
 
 
 @action(
+    "order.discard",
+    model=Order,
+    transition="discard",
+    predicate=p.may_submit,
+)
+def discard(step: Step[Order]) -> Order:
+    """The creator or owner withdraws a draft at once: nobody has reviewed it, it has no
+    number and no stock, so there is no cancellation for a manager to decide
+    (docs/workflow.md §4); the timeline keeps it."""
+    step.transition()
+    return step.obj
+
+
+@action(
     "order.cancel_request",
     model=Order,
     predicate=p.may_request_cancel,
-    states=CANCELLABLE_STATUSES,
+    # A draft is discarded by its maker (order.discard), not asked to be cancelled.
+    states=[s for s in CANCELLABLE_STATUSES if s != OrderStatus.DRAFT],
 )
 def cancel_request(step: Step[Order]) -> Order:
     """The owner asks to cancel (any state before shipped); a manager decides."""
@@ -522,7 +547,7 @@ def cancel_request(step: Step[Order]) -> Order:
     )
     order_notify(
         users_with_role(roles.SALES_MANAGER),
-        title=_("Cancellation of order %(number)s requested") % {"number": order},
+        title=Msg(_l("Cancellation of order %(number)s requested"), number=str(order)),
         body=reason,
         order=order,
     )
@@ -543,7 +568,7 @@ def cancel_approve(step: Step[Order]) -> Order:
     # the order), not here.
     order_notify(
         [order.owner, order.cancel_requested_by],
-        title=_("Order %(number)s was cancelled: stop preparing it") % {"number": order},
+        title=Msg(_l("Order %(number)s was cancelled: stop preparing it"), number=str(order)),
         body=order.cancel_reason,
         order=order,
     )
@@ -572,7 +597,7 @@ def cancel_decline(step: Step[Order]) -> Order:
     )
     order_notify(
         [requester],
-        title=_("Cancellation of order %(number)s was declined") % {"number": order},
+        title=Msg(_l("Cancellation of order %(number)s was declined"), number=str(order)),
         body=note,
         order=order,
     )
@@ -582,30 +607,52 @@ def cancel_decline(step: Step[Order]) -> Order:
 # --- changes after confirmation --------------------------------------------------------------
 
 
-def describe_changes(order: Order, payload: dict[str, Any]) -> list[dict[str, str]]:
-    """What a change would do, field by field ({"field", "label", "old", "new"})."""
-    changes = []
+def describe_changes(order: Order, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a change would do, field by field ({"field", "label", "old", "new"}; and
+    "label_msg": the label as a message, shown in the reader's language)."""
+    changes: list[dict[str, Any]] = []
     for name, new in payload.get("order", {}).items():
         old = getattr(order, name)
-        label = str(Order._meta.get_field(name).verbose_name)
+        verbose_name = Order._meta.get_field(name).verbose_name
         changes.append(
-            {"field": name, "label": label, "old": str(old or "—"), "new": str(new or "—")}
+            {
+                "field": name,
+                "label": str(verbose_name),
+                "label_msg": Msg(verbose_name).as_json(),
+                "old": str(old or "—"),
+                "new": str(new or "—"),
+            }
         )
     lines = {line.pk: line for line in order.lines.select_related("product")}
     for pk, values in payload.get("lines", {}).items():
         line = lines[int(pk)]
         for name, new in values.items():
             field_label = getattr(OrderLine._meta.get_field(name), "verbose_name", name)
-            label = f"{line.product.name} · {field_label}"
+            label = Msg("%(product)s · %(field)s", product=line.product.name, field=field_label)
             changes.append(
                 {
                     "field": f"line{line.pk}.{name}",
-                    "label": label,
+                    "label": str(label),
+                    "label_msg": label.as_json(),
                     "old": str(getattr(line, name)),
                     "new": str(new),
                 }
             )
     return changes
+
+
+def _change_messages(changes: list[dict[str, Any]]) -> list[Msg]:
+    """Each change of :func:`describe_changes` as a message: the field's label in the
+    reader's language, the values as entered."""
+    return [
+        Msg(
+            _l("%(label)s: %(old)s → %(new)s"),
+            label=Msg.from_json(change["label_msg"]),
+            old=change["old"],
+            new=change["new"],
+        )
+        for change in changes
+    ]
 
 
 def _apply_change(step: Step[Any], order: Order, payload: dict[str, Any], reason: str) -> Order:
@@ -674,17 +721,17 @@ def change(step: Step[Order]) -> OrderChange:
         requested_by=step.actor,
         status=OrderChangeStatus.APPLIED if window_open else OrderChangeStatus.PENDING,
     )
-    summary = "\n".join(f"{c['label']}: {c['old']} → {c['new']}" for c in changes)
+    summary = join_messages(*_change_messages(changes))
     step.event_kind = OrderEventKind.EDIT
     step.event_action = "change" if window_open else "change_request"
-    step.note = f"{summary}\n{reason}"
+    step.set_note(join_messages(summary, reason))
     step.payload["changes"] = changes
     if window_open:
         step.obj = step.root = _apply_change(step, order, payload, reason)
     else:
         order_notify(
             users_with_role(roles.SALES_MANAGER),
-            title=_("Change of order %(number)s waits for approval") % {"number": order},
+            title=Msg(_l("Change of order %(number)s waits for approval"), number=str(order)),
             body=summary,
             order=order,
         )
@@ -718,7 +765,7 @@ def change_decide(step: Step[OrderChange]) -> OrderChange:
         step.root = _apply_change(step, order, record.payload, record.reason)
     order_notify(
         [record.requested_by],
-        title=_("Your change of order %(number)s was decided") % {"number": order},
+        title=Msg(_l("Your change of order %(number)s was decided"), number=str(order)),
         body=note,
         order=order,
     )
@@ -774,7 +821,7 @@ def _import_labels(step: Step[Order]) -> None:
 
 
 def import_steps(
-    *, actor: User, orders: Iterable[Order], statuses: Iterable[str], note: str
+    *, actor: User, orders: Iterable[Order], statuses: Iterable[str], note: MessageLike
 ) -> list[Step[Order]]:
     """``order.import`` for a whole file: the batch form the spreadsheet importer uses.
 
@@ -786,6 +833,7 @@ def import_steps(
     act = get_action("order.import")
     if not act.predicate.test(actor, None):
         raise OrderPermissionDenied()
+    note_text, note_msg = message_store(note)
     steps = []
     for order, status in zip(orders, statuses, strict=True):
         step: Step[Order] = Step(
@@ -793,7 +841,8 @@ def import_steps(
             actor=actor,
             obj=order,
             root=order,
-            note=note,
+            note=note_text,
+            note_msg=note_msg,
             params={"status": status},
             from_state=order.status,
         )
@@ -822,6 +871,7 @@ PAGE_ACTIONS = (
     "order.cancel_approve",
     "order.cancel_decline",
     "order.change",
+    "order.discard",
 )
 
 
@@ -857,6 +907,7 @@ def page_actions(
         "release_and_approve": release_and_approve,
         "return": can["order.return"],
         "cancel_request": can["order.cancel_request"] and not requested,
+        "discard": can["order.discard"],
         "cancel_decide": requested and (can["order.cancel_approve"] or can["order.cancel_decline"]),
         "change": can["order.change"] and pending_change is None,
         "change_decide": pending_change is not None

@@ -16,10 +16,11 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from core import roles
 from core.actions import Step, action, perform, timeline_writer
+from core.messages import MessageLike, Msg, join_messages
 from core.roles import users_with_role
 from core.services import notify_users
 from orders.exceptions.quotations import (
@@ -57,7 +58,7 @@ EDITABLE_FIELDS = (
 timeline_writer(Quotation, QuotationEvent, fk="quotation")
 
 
-def _notify(users: list[Any], *, title: str, body: str, q: Quotation) -> None:
+def _notify(users: list[Any], *, title: MessageLike, body: MessageLike, q: Quotation) -> None:
     notify_users(users, title=title, body=body, target=q)
 
 
@@ -71,6 +72,13 @@ def quotation_recalculate_total(*, quotation: Quotation) -> Decimal:
 def quotation_director_reasons(
     quotation: Quotation, policy: ApprovalPolicy | None = None
 ) -> list[str]:
+    """Why the superior must approve as well, in the active language."""
+    return [str(message) for message in quotation_director_messages(quotation, policy)]
+
+
+def quotation_director_messages(
+    quotation: Quotation, policy: ApprovalPolicy | None = None
+) -> list[Msg]:
     """Why the superior must approve as well: total above the threshold, a price below the
     floor, a discount above the limit."""
     policy = policy or ApprovalPolicy.current()
@@ -78,11 +86,11 @@ def quotation_director_reasons(
     lines = list(quotation.lines.select_related("product"))
     if quotation.total_amount > policy.director_threshold:
         reasons.append(
-            _("Total %(total)s is above %(threshold)s.")
-            % {
-                "total": f"¥{quotation.total_amount:,.2f}",
-                "threshold": f"¥{policy.director_threshold:,.2f}",
-            }
+            Msg(
+                _l("Total %(total)s is above %(threshold)s."),
+                total=f"¥{quotation.total_amount:,.2f}",
+                threshold=f"¥{policy.director_threshold:,.2f}",
+            )
         )
     floor_share = (Decimal("100") - policy.max_below_list_percent) / Decimal("100")
     for line in lines:
@@ -90,8 +98,12 @@ def quotation_director_reasons(
         floor = (line.product.list_price * floor_share).quantize(Decimal("0.01"))
         if line.product.list_price > 0 and net < floor:
             reasons.append(
-                _("%(product)s: net price %(price)s is below the price floor %(floor)s.")
-                % {"product": line.product.name, "price": f"¥{net:,.2f}", "floor": f"¥{floor:,.2f}"}
+                Msg(
+                    _l("%(product)s: net price %(price)s is below the price floor %(floor)s."),
+                    product=line.product.name,
+                    price=f"¥{net:,.2f}",
+                    floor=f"¥{floor:,.2f}",
+                )
             )
     return reasons
 
@@ -156,7 +168,7 @@ def submit(step: Step[Quotation]) -> None:
     step.transition()
     _notify(
         users_with_role(roles.SALES_MANAGER),
-        title=_("Quotation %(number)s waits for your approval") % {"number": q.number},
+        title=Msg(_l("Quotation %(number)s waits for your approval"), number=q.number),
         body=q.customer.name,
         q=q,
     )
@@ -166,7 +178,7 @@ def _approved(step: Step[Quotation]) -> None:
     q = step.obj
     _notify(
         [q.owner, q.created_by],
-        title=_("Quotation %(number)s was approved") % {"number": q.number},
+        title=Msg(_l("Quotation %(number)s was approved"), number=q.number),
         body=step.note,
         q=q,
     )
@@ -191,8 +203,8 @@ def approve_to_director(step: Step[Quotation]) -> None:
     q = step.obj
     _notify(
         users_with_role(roles.SALES_DIRECTOR),
-        title=_("Quotation %(number)s waits for your final approval") % {"number": q.number},
-        body=q.director_reasons,
+        title=Msg(_l("Quotation %(number)s waits for your final approval"), number=q.number),
+        body=join_messages(*quotation_director_messages(q)),
         q=q,
     )
 
@@ -218,7 +230,7 @@ def send_back(step: Step[Quotation]) -> None:
     q = step.obj
     _notify(
         [q.owner, q.created_by],
-        title=_("Quotation %(number)s was sent back") % {"number": q.number},
+        title=Msg(_l("Quotation %(number)s was sent back"), number=q.number),
         body=step.note,
         q=q,
     )
@@ -277,7 +289,7 @@ def convert(step: Step[Quotation]) -> Order:
         "order.create",
         actor=step.actor,
         obj=None,
-        note=_("Created from quotation %(number)s.") % {"number": q.number},
+        note=Msg(_l("Created from quotation %(number)s."), number=q.number),
         order=order,
         lines=_NewLines(lines),
     )
@@ -316,9 +328,9 @@ def link_contract(step: Step[Order]) -> Order:
             raise QuotationError(MSG_CONTRACT_NOT_SIGNED, code="not_signed")
     Order.objects.filter(pk=order.pk).update(contract=contract)
     order.contract = contract
-    step.note = (
-        _("Linked to contract %(number)s.") % {"number": contract.number}
+    step.set_note(
+        Msg(_l("Linked to contract %(number)s."), number=contract.number)
         if contract is not None
-        else _("Contract link removed.")
+        else Msg(_l("Contract link removed."))
     )
     return order

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from core.errors import ReadOnly
 from core.indexes import trigram_index
+from core.messages import message_text
 from core.uploads import PrivateUploadTo
 from core.validators import validate_phone, validate_postcode
 from orders.models.catalog import Product
@@ -537,6 +538,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def cancel(self) -> None:
         pass
 
+    @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.CANCELLED)
+    def discard(self) -> None:
+        """A draft withdrawn by its maker (order.discard): nothing for a manager to decide."""
+
     @transition(
         field=status,
         source=[OrderStatus.COMPLETED, OrderStatus.CANCELLED],
@@ -717,6 +722,9 @@ class OrderEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
+    # A system-written note as a language-neutral message (core.messages), rendered in the
+    # reader's language; the text field keeps its default-language text or a person's words.
+    note_msg = models.JSONField(_("note (message)"), null=True, blank=True)
     # What else the step recorded (e.g. the fields a change touched, an imported state).
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -744,6 +752,11 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language."""
+        return message_text(self.note_msg, self.note)
 
 
 class ContactChannel(models.TextChoices):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core import roles
 from core.actions import perform
+from core.messages import MessageLike
 from core.services import notify_users
 from orders.exceptions.orders import MSG_DELIVERY_BEFORE_ORDER, MSG_REQUIRED_FOR_SUBMIT
 from orders.models import (
@@ -88,7 +89,9 @@ def order_recalculate_total(*, order: Order) -> Decimal:
     return total
 
 
-def order_notify(recipients: Iterable[Any], *, title: str, body: str = "", order: Order) -> None:
+def order_notify(
+    recipients: Iterable[Any], *, title: MessageLike, body: MessageLike = "", order: Order
+) -> None:
     """Tell ``recipients`` (in the app, and by e-mail / webhook after commit) about ``order``;
     None and repeats are skipped. For the orders app's effects and the apps above it."""
     notify_users(recipients, title=title, body=body, target=order)
@@ -213,6 +216,11 @@ def order_return(*, actor: User, order: Order, reason: str) -> Order:
 def order_credit_release(*, actor: User, order: Order, reason: str) -> Order:
     """Only a sales manager releases a credit hold, with a reason on the timeline."""
     return perform("order.credit_release", actor=actor, obj=order, note=reason)
+
+
+def order_discard(*, actor: User, order: Order) -> Order:
+    """Withdraw a draft at once (its creator or owner): cancelled, without a manager."""
+    return perform("order.discard", actor=actor, obj=order)
 
 
 def order_cancel_request(*, actor: User, order: Order, reason: str) -> Order:

@@ -65,10 +65,10 @@ from django.db import connection, connections, transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from core.messages import Msg, message_store
 from core.people import person_name
 from core.spreadsheets import (
     SPREADSHEET_KINDS,
@@ -1440,7 +1440,7 @@ def import_write(
     customers, products = _create_missing(plan, actor) if plan.needs_consent else ({}, {})
     result.customers, result.products = len(customers), len(products)
     now = timezone.now()
-    note = _("Imported from %(file)s") % {"file": source_name}
+    note = Msg(gettext_lazy("Imported from %(file)s"), file=source_name)
 
     new_orders: list[Order] = []
     new_statuses: list[str] = []
@@ -1529,13 +1529,17 @@ def import_write(
                 )
             )
         if order_plan.action != NEW_ORDER:
+            updated_text, updated_msg = message_store(
+                Msg(gettext_lazy("Updated by import from %(file)s"), file=source_name)
+            )
             events.append(
                 OrderEvent(
                     order=order,
                     kind=OrderEventKind.EDIT,
                     action="import",
                     actor=actor,
-                    note=_("Updated by import from %(file)s") % {"file": source_name},
+                    note=updated_text,
+                    note_msg=updated_msg,
                     created_at=now,
                 )
             )

@@ -189,9 +189,11 @@ def test_order_detail_queries_do_not_grow_with_the_timeline(
     for _ in range(5):
         post(client, assistant, submitted, "log-contact", channel="phone", person="李", result="x")
     client.force_login(reviewer)
-    # 22: the page forecasts the approval's credit check from the review on (the policy
-    # and the receivables) and asks the apps above for their badges (one query each).
-    with django_assert_max_num_queries(22):
+    # 33: the page forecasts the approval's credit check from the review on (the policy
+    # and the receivables), asks the apps above for their badges (one query each) and
+    # shows their panels: the customer link (links, contacts, messages, answers, offers,
+    # settings), the delivery risk, the quotation it came from. None grows with the timeline.
+    with django_assert_max_num_queries(33):
         assert client.get(f"/orders/{submitted.pk}/").status_code == 200
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/return/", approval_views.order_return, name="return"),
     path("<int:pk>/credit-release/", approval_views.order_credit_release, name="credit_release"),
     path("<int:pk>/cancel-request/", approval_views.order_cancel_request, name="cancel_request"),
+    path("<int:pk>/discard/", approval_views.order_discard, name="discard"),
     path("<int:pk>/cancel-decide/", approval_views.order_cancel_decide, name="cancel_decide"),
     path("<int:pk>/change/", approval_views.order_change, name="change"),
     path(

@@ -7,6 +7,7 @@ Each step runs through ``core.web.run_step``; who may take it is the action's pr
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Min, Q
@@ -199,6 +200,20 @@ def order_cancel_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required("orders.add_order", raise_exception=True)
+def order_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft is withdrawn by its maker at once; the order list is where it was found."""
+    order = _order(pk)
+    return run_step(
+        request,
+        lambda: services.order_discard(actor=request.user, order=order),
+        success=_("The draft was discarded; it is kept as cancelled in the order list."),
+        back=order.get_absolute_url(),
+        redirect_to=order.get_absolute_url(),
+    )
+
+
+@require_POST
 def order_cancel_decide(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(pk)
     note = request.POST.get("note", "")
@@ -236,9 +251,23 @@ def order_change(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 return refused(request, exc, back=order.get_absolute_url())
-            form.add_error(None, user_message(exc))
+            form.add_error(
+                None,
+                _("The change was not saved: %(reason)s") % {"reason": user_message(exc)},
+            )
         else:
-            if change.status == OrderChangeStatus.APPLIED:
+            order.refresh_from_db(fields=["status"])
+            if change.status == OrderChangeStatus.APPLIED and (
+                order.status == OrderStatus.PENDING_APPROVAL
+            ):
+                messages.success(
+                    request,
+                    _(
+                        "The change was applied; quantities or prices changed, so the order "
+                        "waits for approval again."
+                    ),
+                )
+            elif change.status == OrderChangeStatus.APPLIED:
                 messages.success(request, _("The change was applied."))
             else:
                 messages.info(

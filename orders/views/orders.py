@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.actions import allowed, refusal
@@ -72,6 +73,27 @@ def _show_prices(request: HttpRequest) -> bool:
 # --- entry -------------------------------------------------------------------------
 
 
+# What the entry page says happened (docs/architecture.md, "Errors"): a user who reads
+# "nothing has been saved" while a draft was saved enters the order a second time.
+OUTCOME_NOT_SAVED = "not_saved"  # the input was refused: no row was written
+OUTCOME_DRAFT_INCOMPLETE = "draft_incomplete"  # saved as a draft; submit lacks fields
+OUTCOME_DRAFT_DUPLICATE = "draft_duplicate"  # saved as a draft; may duplicate an order
+OUTCOME_DRAFT_NOT_SUBMITTED = "draft_not_submitted"  # saved as a draft; submit refused
+
+MSG_DRAFT_SAVED = _lazy("The draft was saved; it has not been submitted for review yet.")
+MSG_NOT_SAVED_NEW = _lazy("The order was not saved: correct the fields marked below.")
+MSG_NOT_SAVED_EDIT = _lazy("Your changes were not saved: correct the fields marked below.")
+MSG_DRAFT_INCOMPLETE = _lazy(
+    "The draft was saved, but it was not submitted for review: fill in the fields marked "
+    "below, then submit it again."
+)
+MSG_DRAFT_DUPLICATE = _lazy(
+    "The draft was saved, but it was not submitted for review: it may duplicate an earlier "
+    "order. Check it, then confirm below to submit it anyway."
+)
+MSG_DRAFT_NOT_SUBMITTED = _lazy("The draft was saved, but it was not submitted for review.")
+
+
 def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
     creating = order.pk is None
     data = request.POST if request.method == "POST" else None
@@ -81,6 +103,10 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
     )
     if creating and data is None:
         lines.extra = 1
+    outcome, outcome_message = "", ""
+    if request.method == "POST":
+        outcome = OUTCOME_NOT_SAVED
+        outcome_message = str(MSG_NOT_SAVED_NEW if creating else MSG_NOT_SAVED_EDIT)
     if request.method == "POST" and all([form.is_valid(), lines.is_valid()]):
         back = order.get_absolute_url() if order.pk else reverse("orders:list")
         try:
@@ -90,8 +116,9 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
         except DomainError as exc:
             return refused(request, exc, back=back)
         if request.POST.get("action") != "submit":
-            messages.success(request, _("The draft was saved."))
+            messages.success(request, str(MSG_DRAFT_SAVED))
             return redirect(order)
+        outcome, outcome_message = OUTCOME_DRAFT_NOT_SUBMITTED, str(MSG_DRAFT_NOT_SUBMITTED)
         try:
             order = services.order_submit(
                 actor=request.user,
@@ -101,11 +128,14 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
         except DuplicateOrderWarning as exc:
             form.duplicate_found = True
             form.add_error(None, user_message(exc))
+            outcome, outcome_message = OUTCOME_DRAFT_DUPLICATE, str(MSG_DRAFT_DUPLICATE)
         except Invalid as exc:
             for field, errors in exc.fields.items():
                 form.add_error(field if field in form.fields else None, errors)
             if not exc.fields:
                 form.add_error(None, user_message(exc))
+            else:
+                outcome, outcome_message = OUTCOME_DRAFT_INCOMPLETE, str(MSG_DRAFT_INCOMPLETE)
         except Forbidden as exc:
             return refused(request, exc, back=order.get_absolute_url())
         except DomainError as exc:
@@ -128,6 +158,8 @@ def _entry_page(request: HttpRequest, order: Order) -> HttpResponse:
             "lines": lines,
             "order": order,
             "creating": creating,
+            "outcome": outcome,
+            "outcome_message": outcome_message,
             "quick_form": QuickCustomerForm(prefix="quick"),
             "selected_customer": form.instance.customer if form.instance.customer_id else None,
         },
@@ -313,11 +345,26 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if status in (OrderStatus.PENDING_APPROVAL, OrderStatus.PENDING_DIRECTOR)
             else None,
             "confirmed": order.confirmed_at is not None,
+            "quotation": _source_quotation(user, order),
             "contract_form": _contract_form(order)
             if actions["edit"] or actions["change"]
             else None,
         },
     )
+
+
+def _source_quotation(user: Any, order: Order) -> Any:
+    """The quotation the order was converted from, for the back link (None without one);
+    ``linked``: the user may open it (the quotation page's own permission and visibility)."""
+    from orders.models import Quotation
+
+    quotation = Quotation.objects.filter(order=order).only("pk", "number", "customer_id").first()
+    if quotation is None:
+        return None
+    quotation.linked = user.has_perm("orders.view_quotation") and (
+        customers_visible_to(user).filter(pk=quotation.customer_id).exists()
+    )
+    return quotation
 
 
 @require_POST

@@ -34,6 +34,9 @@ from orders.forms.quotations import (
 from orders.models import Order, Quotation, QuotationStatus
 from orders.services import quotations as services
 
+# The states in which the quotation waits for an approval (the director hint shows).
+QUOTATION_APPROVAL_STATUSES = (QuotationStatus.PENDING_APPROVAL, QuotationStatus.PENDING_DIRECTOR)
+
 STEPS = {
     "submit": services.quotation_submit,
     "approve": services.quotation_approve,
@@ -111,7 +114,9 @@ def _form_page(request: HttpRequest, quotation: Quotation) -> HttpResponse:
             form.add_error(None, str(exc.message))
         else:
             messages.success(
-                request, _("Quotation %(number)s was saved.") % {"number": quotation.number}
+                request,
+                _("Quotation %(number)s was saved as a draft; submit it for approval when ready.")
+                % {"number": quotation.number},
             )
             return redirect(quotation)
     return render(
@@ -162,7 +167,11 @@ def quotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": quotation.events.select_related("actor"),
             "actions": _actions(quotation, request.user),
             "comment_form": CommentForm(),
-            "director_reasons": [r for r in quotation.director_reasons.splitlines() if r],
+            # A hint for the approvers while approval is under way; once the final
+            # approval is given it no longer needs anybody (the record keeps who approved).
+            "director_reasons": [r for r in quotation.director_reasons.splitlines() if r]
+            if quotation.status in QUOTATION_APPROVAL_STATUSES
+            else [],
         },
     )
 
@@ -259,7 +268,10 @@ def order_link_contract(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.order_contract_link(
             actor=request.user, order=order, contract=form.cleaned_data["contract"]
         ),
-        success=_("Saved."),
+        success=_("The order was linked to contract %(number)s.")
+        % {"number": form.cleaned_data["contract"].number}
+        if form.cleaned_data["contract"] is not None
+        else _("The order is no longer linked to a contract."),
         back=order.get_absolute_url(),
         redirect_to=order.get_absolute_url(),
     )
