@@ -16,12 +16,13 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from api.auth import require_scope
 from api.pagination import keyset_page
 from api.problems import WRITE_ERRORS, responses
 from api.routers.common import ListParams, Query, require_perm
+from api.schemas import InSchema
 from customers.models import Customer
 from customers.selectors import credit_status
 from finance import selectors, services
@@ -30,27 +31,6 @@ from finance.serialize import statement_data
 from orders.models import Order
 
 router = Router(tags=["Finance"])
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class InSchema(Schema):
-    """A request body: text with a NUL character is refused (PostgreSQL stores none)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if _has_nul(data):
-            raise ValueError("text must not contain NUL characters")
-        return data
 
 
 class SettlementNoteOut(Schema):

@@ -18,40 +18,20 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from api import webhooks
 from api.auth import require_scope
 from api.models import WebhookDelivery, WebhookSubscription
 from api.problems import WRITE_ERRORS, responses
 from api.routers.common import require_perm
+from api.schemas import InSchema
 from fulfillment.erp import erp_stock_post
 from fulfillment.mes import progress_record, work_orders_for
 from fulfillment.models import Stage, Warehouse
 from orders.models import Order, Product
 
 router = Router(tags=["Integrations"])
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class InSchema(Schema):
-    """A request body: text with a NUL character is refused (PostgreSQL stores none)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if _has_nul(data):
-            raise ValueError("text must not contain NUL characters")
-        return data
 
 
 # --- ERP stock ---------------------------------------------------------------------------------

@@ -322,18 +322,6 @@ def order_submit(
     )
 
 
-@router.post("/{int:order_id}/request-info", response=STEP, summary="Reviewer asks for information")
-def order_request_info(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_request_info(actor=_actor(request), order=o, reason=body.reason),
-    )
-
-
 @router.post(
     "/{int:order_id}/resubmit", response=STEP, summary="Back to review after the customer answered"
 )
@@ -343,28 +331,6 @@ def order_resubmit(request: HttpRequest, order_id: int, response: HttpResponse) 
         order_id,
         response,
         lambda o: services.order_resubmit(actor=_actor(request), order=o),
-    )
-
-
-@router.post("/{int:order_id}/reject", response=STEP, summary="Reject in review")
-def order_reject(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_reject(actor=_actor(request), order=o, reason=body.reason),
-    )
-
-
-@router.post("/{int:order_id}/review", response=STEP, summary="Pass the preliminary review")
-def order_review(request: HttpRequest, order_id: int, body: NoteIn, response: HttpResponse) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_pass_review(actor=_actor(request), order=o, note=body.note),
     )
 
 
@@ -382,78 +348,56 @@ def order_approve(
     )
 
 
-@router.post(
-    "/{int:order_id}/director-approve", response=STEP, summary="Final approval (sales director)"
+# The steps that take one text (a note, or a reason the step requires): one table, so each
+# endpoint is the page's service with the same words, and a new one is a row.
+TEXT_STEPS: tuple[tuple[str, str, str, type[Schema], str], ...] = (
+    ("request-info", "Reviewer asks for information", "order_request_info", ReasonIn, "reason"),
+    ("reject", "Reject in review", "order_reject", ReasonIn, "reason"),
+    ("review", "Pass the preliminary review", "order_pass_review", NoteIn, "note"),
+    (
+        "director-approve",
+        "Final approval (sales director)",
+        "order_director_approve",
+        NoteIn,
+        "note",
+    ),
+    ("return", "Return to the creator", "order_return", ReasonIn, "reason"),
+    ("credit-release", "Release a credit hold", "order_credit_release", ReasonIn, "reason"),
+    ("cancel-request", "Ask to cancel", "order_cancel_request", ReasonIn, "reason"),
+    ("cancel-approve", "Approve the cancellation", "order_cancel_approve", NoteIn, "note"),
+    ("cancel-decline", "Decline the cancellation", "order_cancel_decline", ReasonIn, "note"),
 )
-def order_director_approve(
-    request: HttpRequest, order_id: int, body: NoteIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_director_approve(actor=_actor(request), order=o, note=body.note),
+
+
+def _text_step(path: str, summary: str, service: str, schema: type[Schema], keyword: str) -> None:
+    field = "reason" if schema is ReasonIn else "note"
+
+    def endpoint(request: HttpRequest, order_id: int, body: Any, response: HttpResponse) -> Any:
+        run = getattr(services, service)
+        return _step(
+            request,
+            order_id,
+            response,
+            lambda o: run(actor=_actor(request), order=o, **{keyword: getattr(body, field)}),
+        )
+
+    name = "order_" + path.replace("-", "_")
+    endpoint.__name__ = endpoint.__qualname__ = name
+    # django-ninja reads the body's type from the annotations (strings under PEP 563).
+    endpoint.__annotations__ = {
+        "request": HttpRequest,
+        "order_id": int,
+        "body": schema,
+        "response": HttpResponse,
+        "return": Any,
+    }
+    router.post(f"/{{int:order_id}}/{path}", response=STEP, summary=summary, operation_id=name)(
+        endpoint
     )
 
 
-@router.post("/{int:order_id}/return", response=STEP, summary="Return to the creator")
-def order_return(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_return(actor=_actor(request), order=o, reason=body.reason),
-    )
-
-
-@router.post("/{int:order_id}/credit-release", response=STEP, summary="Release a credit hold")
-def order_credit_release(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_credit_release(actor=_actor(request), order=o, reason=body.reason),
-    )
-
-
-@router.post("/{int:order_id}/cancel-request", response=STEP, summary="Ask to cancel")
-def order_cancel_request(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_cancel_request(actor=_actor(request), order=o, reason=body.reason),
-    )
-
-
-@router.post("/{int:order_id}/cancel-approve", response=STEP, summary="Approve the cancellation")
-def order_cancel_approve(
-    request: HttpRequest, order_id: int, body: NoteIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_cancel_approve(actor=_actor(request), order=o, note=body.note),
-    )
-
-
-@router.post("/{int:order_id}/cancel-decline", response=STEP, summary="Decline the cancellation")
-def order_cancel_decline(
-    request: HttpRequest, order_id: int, body: ReasonIn, response: HttpResponse
-) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_cancel_decline(actor=_actor(request), order=o, note=body.reason),
-    )
+for _row in TEXT_STEPS:
+    _text_step(*_row)
 
 
 # --- fulfillment and acceptance (the apps' own services) ------------------------------------
