@@ -298,6 +298,10 @@ def test_every_roles_main_pages_fit_a_phone(phone, live_server):
             expect(page.locator("#portal-nav")).to_be_in_viewport()
             expect(page.locator("#portal-nav a.nav-link").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "mobile-menu-open.png"))
+            # Bootstrap listens for Escape once the slide-in has finished (focus is inside).
+            page.wait_for_function(
+                "() => !document.querySelector('#portal-nav').classList.contains('showing')"
+            )
             page.keyboard.press("Escape")
             expect(page.locator("#portal-nav")).not_to_be_in_viewport()
             # The user menu opens inside the screen.
