@@ -23,7 +23,7 @@ urlpatterns: list = [
     path("<str:token>/confirm/", views.confirm, name="confirm"),
     path("<str:token>/change/", views.request_change, name="change"),
     path("<str:token>/risk/", views.risk, name="risk"),
-    # Electronic delivery receipt, survey, after-sales requests (H4b).
+    # Electronic delivery receipt, survey, after-sales requests.
     path("<str:token>/receipt/", receipts.receipt, name="receipt"),
     path("<str:token>/receipt.pdf", receipts.receipt_pdf, name="receipt_pdf"),
     path("<str:token>/survey/", surveys.survey, name="survey"),

@@ -25,7 +25,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/shipments", "api.routers.tracking"),  # carriers' tracking events
     ("/tickets", "api.routers.tickets"),
     ("/payments", "api.routers.payments"),
-    # H5b: webhooks, ERP / MES exchange, settlement statements (add your lines here).
+    # Webhooks, ERP / MES exchange, settlement statements.
     ("/finance", "api.routers.finance"),
     ("/integrations", "api.routers.integrations"),
 ]

@@ -5,6 +5,7 @@ colon or bracket in the headers."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -123,3 +124,41 @@ def test_the_english_report_has_no_wan_and_no_full_width_punctuation(role_client
 
     chinese = client.get("/reports/monthly/", {"month": "2026-11"}).content.decode()
     assert "13.2万" in chinese and "月份：" in chinese
+
+
+# CJK ideographs, CJK punctuation and full-width forms.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _without_data(text: str) -> str:
+    """The report's text with the data's own names (customers, products, people, the
+    company) taken out: what is left is the report's own words."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from core.people import person_name
+    from customers.models import Customer
+    from orders.models import Product
+
+    names = [
+        *Customer.objects.values_list("name", flat=True),
+        *Product.objects.values_list("name", flat=True),
+        *Product.objects.values_list("spec", flat=True),
+        *(person_name(u) for u in get_user_model().objects.all()),
+        settings.PORTAL_COMPANY,
+    ]
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+def test_the_english_report_page_and_pdf_have_no_chinese_but_the_datas_names(role_client, november):
+    client = role_client("sales_manager")
+    page = client.get("/reports/monthly/", {"month": "2026-11"}, **EN).content.decode()
+    document = re.sub(r"<[^>]+>", " ", page.split('class="card report-doc"')[1])
+    pdf = pdf_text(client.get("/reports/monthly.pdf", {"month": "2026-11"}, **EN).content)
+    for text in (document, pdf):
+        left = CJK.findall(_without_data(text))
+        assert not left, "".join(left)[:80]
+    chinese = client.get("/reports/monthly/", {"month": "2026-11"}).content.decode()
+    assert CJK.search(_without_data(chinese.split('class="card report-doc"')[1]))
