@@ -408,13 +408,20 @@ def approve(step: Step[Order]) -> Order:
         credit = order_credit_status(order, policy)
         if not credit.passes and release_reason:
             order = step.obj = step.root = _release(
-                step, order, release_reason, reasons=credit.reasons()
+                step, order, release_reason, reasons=credit.messages()
             )
         elif not credit.passes:
             order.credit_hold = True
-            order.credit_hold_reason = "\n".join(credit.reasons())
-            order.save(update_fields=["credit_hold", "credit_hold_reason", "updated_at"])
             hold_reasons = join_messages(*credit.messages())
+            order.credit_hold_reason, order.credit_hold_reason_msg = message_store(hold_reasons)
+            order.save(
+                update_fields=[
+                    "credit_hold",
+                    "credit_hold_reason",
+                    "credit_hold_reason_msg",
+                    "updated_at",
+                ]
+            )
             step.stay(
                 event_kind=OrderEventKind.NOTE,
                 event_action="credit_hold",
@@ -428,8 +435,10 @@ def approve(step: Step[Order]) -> Order:
             )
             return order
     hints = approval_hints(order, policy)
-    order.director_reasons = "\n".join(hints.director_reasons)
     director_reasons = join_messages(*hints.director_messages)
+    order.director_reasons, order.director_reasons_msg = message_store(
+        director_reasons if hints.director_messages else None
+    )
     order.approved_by, order.approved_at = step.actor, timezone.now()
     step.transition(needs_director=hints.needs_director)
     if order.status == OrderStatus.CONFIRMED:
@@ -444,7 +453,7 @@ def approve(step: Step[Order]) -> Order:
     return order
 
 
-def _release(step: Step[Order], order: Order, reason: str, *, reasons: list[str] | None) -> Order:
+def _release(step: Step[Order], order: Order, reason: str, *, reasons: list[Msg] | None) -> Order:
     """The credit release inside an approval: a nested step (its predicate — a manager
     with the release right, four eyes — and its own timeline row before the approval's).
     Returns the order as the nested step left it."""
@@ -496,16 +505,24 @@ def credit_release(step: Step[Order]) -> Order:
     check the manager releases before the hold was ever set — "release and approve")."""
     step.note = _require_reason(step.note)
     order = step.obj
-    reasons: list[str] | None = step.params.get("reasons")
+    reasons: list[Msg] | None = step.params.get("reasons")
     if not order.credit_hold and not reasons:
         raise OrderError(MSG_NOT_ON_HOLD, code="not_on_hold")
     if reasons:
-        order.credit_hold_reason = "\n".join(reasons)
+        order.credit_hold_reason, order.credit_hold_reason_msg = message_store(
+            join_messages(*reasons)
+        )
     step.payload["credit_check"] = order.credit_hold_reason
     order.credit_hold = False
     order.credit_released_by = step.actor
     order.save(
-        update_fields=["credit_hold", "credit_hold_reason", "credit_released_by", "updated_at"]
+        update_fields=[
+            "credit_hold",
+            "credit_hold_reason",
+            "credit_hold_reason_msg",
+            "credit_released_by",
+            "updated_at",
+        ]
     )
     return order
 

@@ -202,12 +202,19 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
     review_note = models.TextField(_("review note"), blank=True, editable=False)
-    # Internal approval (issue «Internal approval»).
+    # Internal approval (docs/workflow.md). The reasons are kept as text (the admin, search)
+    # and as language-neutral messages read in the reader's language (core.messages).
     director_reasons = models.TextField(
         _("why the director must approve"), blank=True, editable=False
     )
+    director_reasons_msg = models.JSONField(
+        _("why the director must approve (message)"), null=True, blank=True, editable=False
+    )
     credit_hold = models.BooleanField(_("on credit hold"), default=False, editable=False)
     credit_hold_reason = models.TextField(_("credit hold reason"), blank=True, editable=False)
+    credit_hold_reason_msg = models.JSONField(
+        _("credit hold reason (message)"), null=True, blank=True, editable=False
+    )
     credit_released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("credit hold released by"),

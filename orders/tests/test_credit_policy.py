@@ -95,6 +95,18 @@ def test_the_hold_reason_names_the_part_not_paid_in_advance(assistant, manager):
     assert "¥70,000.00" in order.credit_hold_reason and "¥100,000.00" in order.credit_hold_reason
 
 
+def test_the_hold_reason_is_read_in_the_readers_language(client, assistant, manager):
+    import re
+
+    order = new_customer_order(assistant, total="100000", terms="deposit_30")
+    services.order_approve(actor=manager, order=order)  # the manager works in Chinese
+    client.force_login(manager)
+    page = client.get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    hold = page.split('data-testid="credit-hold"')[1].split("</div></div>")[0]
+    assert "¥70,000.00" in hold
+    assert not re.search(r"[\u4e00-\u9fff\uff00-\uffef]", hold), hold
+
+
 def test_the_reviewer_sees_the_hold_coming_without_the_figures(client, assistant, reviewer):
     order = new_customer_order(
         assistant, total="80000", terms="net_30", status=OrderStatus.PENDING_REVIEW

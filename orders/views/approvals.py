@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.actions import refusal
 from core.errors import DomainError, user_message
+from core.messages import message_text
 from core.web import back_to, refused, run_step
 from customers.selectors import credit_figures
 from orders.approval import order_credit_status
@@ -151,7 +152,7 @@ def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(
             request,
             _("The credit check failed; the order is on credit hold: %(reasons)s")
-            % {"reasons": order.credit_hold_reason},
+            % {"reasons": message_text(order.credit_hold_reason_msg, order.credit_hold_reason)},
         )
     elif order.status == OrderStatus.PENDING_DIRECTOR:
         messages.success(request, _("Approved; the order now waits for the sales director."))
