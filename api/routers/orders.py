@@ -322,18 +322,6 @@ def order_submit(
     )
 
 
-@router.post(
-    "/{int:order_id}/resubmit", response=STEP, summary="Back to review after the customer answered"
-)
-def order_resubmit(request: HttpRequest, order_id: int, response: HttpResponse) -> Any:
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: services.order_resubmit(actor=_actor(request), order=o),
-    )
-
-
 @router.post("/{int:order_id}/approve", response=STEP, summary="Approve (sales manager)")
 def order_approve(
     request: HttpRequest, order_id: int, body: ApproveIn, response: HttpResponse
@@ -350,7 +338,8 @@ def order_approve(
 
 # The steps that take one text (a note, or a reason the step requires): one table, so each
 # endpoint is the page's service with the same words, and a new one is a row.
-TEXT_STEPS: tuple[tuple[str, str, str, type[Schema], str], ...] = (
+TEXT_STEPS: tuple[tuple[str, str, str, type[Schema] | None, str], ...] = (
+    ("resubmit", "Back to review after the customer answered", "order_resubmit", None, ""),
     ("request-info", "Reviewer asks for information", "order_request_info", ReasonIn, "reason"),
     ("reject", "Reject in review", "order_reject", ReasonIn, "reason"),
     ("review", "Pass the preliminary review", "order_pass_review", NoteIn, "note"),
@@ -366,31 +355,54 @@ TEXT_STEPS: tuple[tuple[str, str, str, type[Schema], str], ...] = (
     ("cancel-request", "Ask to cancel", "order_cancel_request", ReasonIn, "reason"),
     ("cancel-approve", "Approve the cancellation", "order_cancel_approve", NoteIn, "note"),
     ("cancel-decline", "Decline the cancellation", "order_cancel_decline", ReasonIn, "note"),
+    (
+        "schedule-service",
+        "Schedule a service order",
+        "fulfillment:service_schedule",
+        NoteIn,
+        "note",
+    ),
+    ("ready", "Ready to ship (after QC)", "fulfillment:fulfillment_mark_ready", None, ""),
+    ("deliver", "Record the delivery", "fulfillment:fulfillment_record_delivery", None, ""),
 )
 
 
-def _text_step(path: str, summary: str, service: str, schema: type[Schema], keyword: str) -> None:
+def _text_step(
+    path: str, summary: str, service: str, schema: type[Schema] | None, keyword: str
+) -> None:
+    """One step endpoint: ``service`` is a function of the orders services, or
+    ``fulfillment:<name>`` of fulfillment's; ``schema`` None = no body."""
     field = "reason" if schema is ReasonIn else "note"
+    module, _sep, function = service.rpartition(":")
 
-    def endpoint(request: HttpRequest, order_id: int, body: Any, response: HttpResponse) -> Any:
-        run = getattr(services, service)
-        return _step(
-            request,
-            order_id,
-            response,
-            lambda o: run(actor=_actor(request), order=o, **{keyword: getattr(body, field)}),
-        )
+    def run(o: Order, request: HttpRequest, body: Any) -> Any:
+        if module:
+            from fulfillment import services as fulfillment_services
 
+            call = getattr(fulfillment_services, function)
+        else:
+            call = getattr(services, function)
+        text = {keyword: getattr(body, field)} if schema is not None else {}
+        return call(actor=_actor(request), order=o, **text)
+
+    def with_body(request: HttpRequest, order_id: int, body: Any, response: HttpResponse) -> Any:
+        return _step(request, order_id, response, lambda o: run(o, request, body))
+
+    def without_body(request: HttpRequest, order_id: int, response: HttpResponse) -> Any:
+        return _step(request, order_id, response, lambda o: run(o, request, None))
+
+    endpoint = with_body if schema is not None else without_body
     name = "order_" + path.replace("-", "_")
     endpoint.__name__ = endpoint.__qualname__ = name
     # django-ninja reads the body's type from the annotations (strings under PEP 563).
     endpoint.__annotations__ = {
         "request": HttpRequest,
         "order_id": int,
-        "body": schema,
         "response": HttpResponse,
         "return": Any,
     }
+    if schema is not None:
+        endpoint.__annotations__["body"] = schema
     router.post(f"/{{int:order_id}}/{path}", response=STEP, summary=summary, operation_id=name)(
         endpoint
     )
@@ -434,32 +446,6 @@ def order_confirm_stock(
     )
 
 
-@router.post("/{int:order_id}/schedule-service", response=STEP, summary="Schedule a service order")
-def order_schedule_service(
-    request: HttpRequest, order_id: int, body: NoteIn, response: HttpResponse
-) -> Any:
-    from fulfillment.services import service_schedule
-
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: service_schedule(actor=_actor(request), order=o, note=body.note),
-    )
-
-
-@router.post("/{int:order_id}/ready", response=STEP, summary="Ready to ship (after QC)")
-def order_ready(request: HttpRequest, order_id: int, response: HttpResponse) -> Any:
-    from fulfillment.services import fulfillment_mark_ready
-
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: fulfillment_mark_ready(actor=_actor(request), order=o),
-    )
-
-
 class ShipLineIn(Schema):
     order_line_id: int = Field(gt=0, lt=2**63)
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
@@ -492,18 +478,6 @@ def order_ship(request: HttpRequest, order_id: int, body: ShipIn, response: Http
             eta=body.eta,
             note=body.note,
         ),
-    )
-
-
-@router.post("/{int:order_id}/deliver", response=STEP, summary="Record the delivery")
-def order_deliver(request: HttpRequest, order_id: int, response: HttpResponse) -> Any:
-    from fulfillment.services import fulfillment_record_delivery
-
-    return _step(
-        request,
-        order_id,
-        response,
-        lambda o: fulfillment_record_delivery(actor=_actor(request), order=o),
     )
 
 
